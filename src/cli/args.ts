@@ -1,0 +1,55 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../core/errors.ts';
+
+/** A command-line mistake: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseFlags(argv: string[], options: Options, command: string): Record<string, string | boolean | undefined> {
+  try {
+    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    const allowed = Object.keys(options).map((k) => `--${k}`).join(', ');
+    throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]} (allowed flags: ${allowed})`);
+  }
+}
+
+export function choice<T extends string>(flag: string, value: string | boolean | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new UsageError(`--${flag}: unknown value "${String(value)}" (allowed: ${allowed.join(', ')})`);
+  }
+  return value as T;
+}
+
+export function positiveInt(flag: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--${flag}: expected a positive integer, got "${String(value)}"`);
+  }
+  return n;
+}
+
+export function nonNegativeInt(flag: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === '0') return 0;
+  return positiveInt(flag, value, fallback);
+}
+
+/** Runs a command; usage and config mistakes print one line and exit 2, never a stack trace. */
+export async function runCli(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`growlab: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`growlab: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  }
+}

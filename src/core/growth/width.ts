@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from '../errors.ts';
+import type { Rng } from '../data/rng.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { INIT_STD, type Params } from '../model/params.ts';
+import type { AdamState } from '../train/optimizer.ts';
+import type { WidthOp } from '../schedule/spec.ts';
+
+/**
+ * FFN width growth, FFN(x) = act(x·W1 + b1)·W2 + b2 with F inner units.
+ *
+ * Every tensor with an F axis is on the input side (W1 [d,F] or, factorized, its B factor [h,F];
+ * b1 [F]) or on the output side (W2 [F,d] or, factorized, its A factor [F,h]). The other factors
+ * (W1's A [d,h], W2's B [h,d]) and b2 have no F axis and are copied unchanged.
+ *
+ * share (k = F_to/F_from): input-side tensors are tiled k times along F, output-side tensors are
+ * tiled and divided by k, so unit c·F + f is a copy of unit f and the k copies of each output row
+ * add up to the old row: exactly function-preserving.
+ *
+ * Carried Adam moments follow the chain rule for that grown model. Every copy of unit f has the old
+ * activation a_f, and y = Σ_c a_f·(W2[f]/k) + … is unchanged, so
+ *   ∂L/∂W2'[c·F+f] = a_f·∂L/∂y = ∂L/∂W2[f]   (output side: the old gradient, not scaled)
+ *   ∂L/∂a'_{c,f}   = (W2[f]/k)·∂L/∂y = (1/k)·∂L/∂a_f, hence ∂L/∂W1'[:,c·F+f] = ∂L/∂W1[:,f]/k and
+ *                    ∂L/∂b1'[c·F+f] = ∂L/∂b1[f]/k   (input side: the old gradient over k).
+ * For a factorized FFN the same holds for B1 (input side) and A2 (output side), while A1 and B2
+ * keep their old gradients (the k copies' contributions add back up). m is a running mean of g and
+ * v of g², so the moments the grown model would have had are: output side m, v tiled unchanged;
+ * input side m/k and v/k², tiled. Adam's step m/√v is then the same as before the growth for every
+ * copy. The noise split below is ignored here (its effect on the gradients is O(ε)).
+ *
+ * Symmetric noise ε: identical copies get identical gradients (so under Adam they would stay
+ * identical), so output-side copies are split in pairs (0,1), (2,3), …: for each pair one element-wise
+ * draw z ~ N(0,1), copy 2p gets (1 + ε·z)/k and copy 2p+1 gets (1 − ε·z)/k. The k scales of each
+ * element still add up to exactly 1, so the function is preserved for any k (up to float rounding);
+ * with odd k the unpaired last copy keeps exactly 1/k and differs from the others only through its
+ * partners' noise. Input-side copies stay identical: the different output rows already give each
+ * copy a different gradient.
+ *
+ * random (the non-preserving control, any F_to > F_from): the F_to − F_from new units get
+ * BERT-initialised input-side weights and output-side rows, zero b1 entries, and zero moments.
+ */
+
+type Side = 'in' | 'out';
+interface FfnAxis {
+  side: Side;
+  axis: 0 | 1;
+}
+
+/** Which of a parameter's axes is the FFN inner size F, or null when it has none. */
+export function ffnAxis(name: string): FfnAxis | null {
+  const m = /^layers\.\d+\.ffn\.(w1|w2)\.(kernel|kernelA|kernelB|bias)$/.exec(name);
+  if (!m) return null;
+  const [, w, part] = m;
+  if (w === 'w1') {
+    if (part === 'kernel' || part === 'kernelB') return { side: 'in', axis: 1 };
+    if (part === 'bias') return { side: 'in', axis: 0 };
+    return null;
+  }
+  if (part === 'kernel' || part === 'kernelA') return { side: 'out', axis: 0 };
+  return null;
+}
+
+function tileAlong(x: tf.Tensor, axis: 0 | 1, k: number): tf.Tensor {
+  const reps = x.shape.map((_, i) => (i === axis ? k : 1));
+  return tf.tile(x, reps);
+}
+
+function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
+  const v = tf.variable(t, trainable);
+  t.dispose();
+  return v;
+}
+
+/** Per-element scales (1 ± ε·z)/k of the k stacked copies of an output-side tensor [F, c]. */
+function splitScales(rows: number, cols: number, k: number, noise: number, rng: Rng): tf.Tensor2D {
+  const per = rows * cols;
+  const s = new Float32Array(k * per).fill(1 / k);
+  for (let p = 0; p + 1 < k; p += 2) {
+    for (let i = 0; i < per; i++) {
+      const e = noise * rng.normal();
+      s[p * per + i] = (1 + e) / k;
+      s[(p + 1) * per + i] = (1 - e) / k;
+    }
+  }
+  return tf.tensor2d(s, [k * rows, cols]);
+}
+
+function normalBlock(shape: number[], rng: Rng): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = INIT_STD * rng.normal();
+  return tf.tensor(data, shape);
+}
+
+export interface WidthOptions {
+  op: WidthOp;
+  /** ε of the symmetric split (share only); 0 makes exact copies. */
+  noise: number;
+  rng: Rng;
+}
+
+/**
+ * Grows the FFN inner size from `from.ffn` to `to.ffn` in every layer (dense or factorized alike).
+ * Returns new maps; the inputs are neither changed nor disposed. With `adam` null no state is made.
+ */
+export function growWidth(
+  params: Params,
+  adam: AdamState | null,
+  from: ModelConfig,
+  to: ModelConfig,
+  o: WidthOptions,
+): { params: Params; adam: AdamState | null } {
+  const F = from.ffn;
+  if (to.ffn <= F) throw new ConfigError('ffn', `width growth needs a larger FFN size than ${F}, got ${to.ffn}`);
+  if (to.ffnRank !== from.ffnRank) throw new ConfigError('ffnRank', `width growth keeps the FFN rank (${from.ffnRank}), got ${to.ffnRank}`);
+  const k = to.ffn / F;
+  if (o.op === 'share' && !Number.isInteger(k)) {
+    throw new ConfigError('ffn', `share needs the FFN size to grow by an integer factor: ${to.ffn} / ${F} = ${k}; try ${2 * F} or ${3 * F}`);
+  }
+  if (o.op !== 'share' && o.op !== 'random') throw new ConfigError('ops.width', `must be "share" or "random", got ${String(o.op)}`);
+  if (!(o.noise >= 0 && o.noise < 1)) throw new ConfigError('ops.widthNoise', `must be a number in [0, 1), got ${String(o.noise)}`);
+
+  const out: Params = new Map();
+  const m = new Map<string, tf.Variable>();
+  const v = new Map<string, tf.Variable>();
+  for (const [name, p] of params) {
+    const ax = ffnAxis(name);
+    const pm = adam?.m.get(name);
+    const pv = adam?.v.get(name);
+    if (adam && (!pm || !pv)) throw new Error(`growWidth: no Adam moments for "${name}"`);
+    if (!ax) {
+      out.set(name, tf.variable(p, p.trainable));
+      if (pm && pv) {
+        m.set(name, tf.variable(pm, false));
+        v.set(name, tf.variable(pv, false));
+      }
+      continue;
+    }
+    if (p.shape[ax.axis] !== F) throw new Error(`growWidth: "${name}" has shape [${p.shape}], expected F = ${F} on axis ${ax.axis}`);
+    if (o.op === 'share') {
+      const value = tf.tidy(() => {
+        const tiled = tileAlong(p, ax.axis, k);
+        if (ax.side === 'in') return tiled;
+        if (o.noise === 0) return tf.div(tiled, k);
+        return tf.mul(tiled, splitScales(p.shape[0], p.shape[1], k, o.noise, o.rng));
+      });
+      out.set(name, toVariable(value, p.trainable));
+      if (pm && pv) {
+        const inSide = ax.side === 'in';
+        m.set(name, toVariable(tf.tidy(() => (inSide ? tf.div(tileAlong(pm, ax.axis, k), k) : tileAlong(pm, ax.axis, k))), false));
+        v.set(name, toVariable(tf.tidy(() => (inSide ? tf.div(tileAlong(pv, ax.axis, k), k * k) : tileAlong(pv, ax.axis, k))), false));
+      }
+    } else {
+      const extraShape = p.shape.map((s, i) => (i === ax.axis ? to.ffn - F : s));
+      const isBias = p.rank === 1;
+      const value = tf.tidy(() => tf.concat([p, isBias ? tf.zeros(extraShape) : normalBlock(extraShape, o.rng)], ax.axis));
+      out.set(name, toVariable(value, p.trainable));
+      if (pm && pv) {
+        m.set(name, toVariable(tf.tidy(() => tf.concat([pm, tf.zeros(extraShape)], ax.axis)), false));
+        v.set(name, toVariable(tf.tidy(() => tf.concat([pv, tf.zeros(extraShape)], ax.axis)), false));
+      }
+    }
+  }
+  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
+}

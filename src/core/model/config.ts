@@ -1,0 +1,145 @@
+import { ConfigError } from '../errors.ts';
+
+export type NormPlacement = 'pre' | 'post';
+
+/** Shape and architecture of a mini-BERT. Everything growth can change is a plain number here. */
+export interface ModelConfig {
+  /** Vocabulary cap: compact-vocabulary ids >= vocabSize become [UNK]. */
+  vocabSize: number;
+  hidden: number;
+  layers: number;
+  heads: number;
+  /** FFN inner size F. */
+  ffn: number;
+  /** Rank h of a factorized FFN (W ≈ A·B); 0 means dense weights. */
+  ffnRank: number;
+  /** Number of position embeddings (the longest sequence the model accepts). */
+  maxLen: number;
+  norm: NormPlacement;
+  dropout: number;
+  /** LayerNorm epsilon. */
+  lnEps: number;
+}
+
+/** Optimisation settings of one training run. */
+export interface TrainConfig {
+  batchSize: number;
+  seqLen: number;
+  steps: number;
+  /** Peak learning rate. */
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  /** Global-norm gradient clipping threshold; 0 disables clipping. */
+  clipNorm: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Metrics are read back from the device every `logEvery` steps. */
+  logEvery: number;
+  /** Validation runs every `evalEvery` steps (and at the end). */
+  evalEvery: number;
+  /** Number of fixed held-out batches in the validation set. */
+  evalBatches: number;
+}
+
+export type SizeName = 'tiny' | 'small' | 'lab';
+export const SIZE_NAMES: readonly SizeName[] = ['tiny', 'small', 'lab'];
+
+export interface SizePreset {
+  model: ModelConfig;
+  train: TrainConfig;
+}
+
+const commonTrain = {
+  weightDecay: 0.01,
+  clipNorm: 1.0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-6,
+};
+
+const commonModel = { ffnRank: 0, norm: 'post' as NormPlacement, dropout: 0.1, lnEps: 1e-12 };
+
+export const SIZES: Record<SizeName, SizePreset> = {
+  tiny: {
+    model: { ...commonModel, vocabSize: 2000, hidden: 32, layers: 2, heads: 2, ffn: 128, maxLen: 32 },
+    train: {
+      ...commonTrain, batchSize: 8, seqLen: 32, steps: 200, lr: 2e-3, warmupSteps: 20,
+      logEvery: 10, evalEvery: 100, evalBatches: 4,
+    },
+  },
+  small: {
+    model: { ...commonModel, vocabSize: 8000, hidden: 128, layers: 4, heads: 4, ffn: 512, maxLen: 64 },
+    train: {
+      ...commonTrain, batchSize: 16, seqLen: 64, steps: 600, lr: 1e-3, warmupSteps: 60,
+      logEvery: 20, evalEvery: 200, evalBatches: 8,
+    },
+  },
+  lab: {
+    model: { ...commonModel, vocabSize: 16000, hidden: 256, layers: 8, heads: 8, ffn: 1024, maxLen: 128 },
+    train: {
+      ...commonTrain, batchSize: 32, seqLen: 128, steps: 5000, lr: 5e-4, warmupSteps: 250,
+      logEvery: 25, evalEvery: 500, evalBatches: 16,
+    },
+  },
+};
+
+function positiveInt(field: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new ConfigError(field, `must be a positive integer, got ${String(v)}`);
+  }
+}
+
+function inRange(field: string, v: unknown, lo: number, hi: number, hiOpen = false): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (hiOpen ? v >= hi : v > hi)) {
+    throw new ConfigError(field, `must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${String(v)}`);
+  }
+}
+
+/** Throws ConfigError naming the first invalid field. */
+export function validateModelConfig(c: ModelConfig, prefix = 'model'): void {
+  for (const k of ['vocabSize', 'hidden', 'layers', 'heads', 'ffn', 'maxLen'] as const) {
+    positiveInt(`${prefix}.${k}`, c[k]);
+  }
+  if (c.vocabSize < 8) throw new ConfigError(`${prefix}.vocabSize`, `must be at least 8 (special tokens plus words), got ${c.vocabSize}`);
+  if (c.hidden % c.heads !== 0) {
+    throw new ConfigError(`${prefix}.heads`, `hidden size ${c.hidden} must be divisible by heads ${c.heads}; allowed heads: ${divisors(c.hidden).join(', ')}`);
+  }
+  if (!Number.isInteger(c.ffnRank) || c.ffnRank < 0) {
+    throw new ConfigError(`${prefix}.ffnRank`, `must be 0 (dense) or a positive integer rank, got ${String(c.ffnRank)}`);
+  }
+  if (c.ffnRank > 0 && c.ffnRank >= Math.min(c.hidden, c.ffn)) {
+    throw new ConfigError(`${prefix}.ffnRank`, `rank ${c.ffnRank} must be below min(hidden, ffn) = ${Math.min(c.hidden, c.ffn)} to save anything`);
+  }
+  if (c.norm !== 'pre' && c.norm !== 'post') throw new ConfigError(`${prefix}.norm`, `must be "pre" or "post", got ${String(c.norm)}`);
+  inRange(`${prefix}.dropout`, c.dropout, 0, 1, true);
+  inRange(`${prefix}.lnEps`, c.lnEps, 0, 1);
+}
+
+export function validateTrainConfig(t: TrainConfig, model: ModelConfig, prefix = 'train'): void {
+  for (const k of ['batchSize', 'seqLen', 'steps', 'logEvery', 'evalEvery', 'evalBatches'] as const) {
+    positiveInt(`${prefix}.${k}`, t[k]);
+  }
+  if (t.seqLen < 4) throw new ConfigError(`${prefix}.seqLen`, `must be at least 4 ([CLS], two tokens, [SEP]), got ${t.seqLen}`);
+  if (t.seqLen > model.maxLen) {
+    throw new ConfigError(`${prefix}.seqLen`, `${t.seqLen} exceeds the model's position embeddings (maxLen ${model.maxLen})`);
+  }
+  if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) {
+    throw new ConfigError(`${prefix}.lr`, `must be a positive number, got ${String(t.lr)}`);
+  }
+  if (!Number.isInteger(t.warmupSteps) || t.warmupSteps < 0) {
+    throw new ConfigError(`${prefix}.warmupSteps`, `must be a non-negative integer, got ${String(t.warmupSteps)}`);
+  }
+  inRange(`${prefix}.weightDecay`, t.weightDecay, 0, 1);
+  inRange(`${prefix}.clipNorm`, t.clipNorm, 0, Number.MAX_VALUE);
+  inRange(`${prefix}.beta1`, t.beta1, 0, 1, true);
+  inRange(`${prefix}.beta2`, t.beta2, 0, 1, true);
+  if (!(t.epsilon > 0)) throw new ConfigError(`${prefix}.epsilon`, `must be positive, got ${String(t.epsilon)}`);
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i <= n; i++) if (n % i === 0) out.push(i);
+  return out;
+}

@@ -1,0 +1,303 @@
+import type { BatchSource, PoolSetting } from '../train/trainer.ts';
+import { StageTrainer } from '../train/trainer.ts';
+import { createAdamState, disposeAdamState, type AdamState } from '../train/optimizer.ts';
+import { stageLrFn } from '../train/lr.ts';
+import { summarize, type GrowthEventRecord, type RunRecord, type StageRecord, type StepMetrics, type ValidationPoint } from '../train/record.ts';
+import { evaluateMlm } from '../eval/mlm.ts';
+import { MlmBatcher, fixedBatches } from '../data/batcher.ts';
+import type { Corpus } from '../data/corpus.ts';
+import type { MlmBatch } from '../data/batch.ts';
+import { Rng, deriveSeed } from '../data/rng.ts';
+import { validateModelConfig, validateTrainConfig, type ModelConfig, type SizeName, type TrainConfig } from '../model/config.ts';
+import { disposeParams, initParams, type Params } from '../model/params.ts';
+import { makePoolPlan } from '../model/pooling.ts';
+import type { ScheduleSpec, StageSpec } from '../schedule/spec.ts';
+import { stageLabel, stageModelConfig, stagePool, stageSeqLen } from '../schedule/spec.ts';
+import { validateSchedule } from '../schedule/validate.ts';
+import { scheduleFlops, type ScheduleFlops } from '../schedule/flops.ts';
+import { growModel } from '../growth/grow.ts';
+import { growthCheck } from '../growth/check.ts';
+import { growthOpsApplied } from '../growth/registry.ts';
+
+/** Everything that defines a run; the builder edits it, share links and run records carry it. */
+export interface ExperimentConfig {
+  size: SizeName | 'custom';
+  /** The full-size (final-stage) model. */
+  model: ModelConfig;
+  /** train.steps is the whole schedule's step count; stage steps must add up to it. */
+  train: TrainConfig;
+  schedule: ScheduleSpec;
+  seed: number;
+}
+
+export interface ExperimentHooks {
+  onMetrics?(steps: StepMetrics[]): void;
+  onValidation?(point: ValidationPoint): void;
+  /** A stage started (endStep is its planned end) or finished (wallMs final). */
+  onStage?(stage: StageRecord, phase: 'start' | 'end'): void;
+  onGrowth?(event: GrowthEventRecord): void;
+}
+
+export interface Divergence {
+  step: number;
+  stageIndex: number;
+  stageLabel: string;
+  loss: number;
+}
+
+export function validateExperiment(cfg: ExperimentConfig): void {
+  validateModelConfig(cfg.model);
+  validateTrainConfig(cfg.train, cfg.model);
+  validateSchedule(cfg.schedule, cfg.model, cfg.train);
+  if (!Number.isSafeInteger(cfg.seed) || cfg.seed < 0) throw new Error(`seed: must be a non-negative integer, got ${cfg.seed}`);
+}
+
+/** The FLOPs plan of a config: what the builder shows before anything runs. */
+export function experimentFlops(cfg: ExperimentConfig): ScheduleFlops {
+  return scheduleFlops(cfg.schedule, cfg.model, cfg.train);
+}
+
+/**
+ * One training run over a growth schedule, advanced a step at a time (so a worker can pause,
+ * resume and single-step). Grows the model at stage boundaries with a growth check on a fixed
+ * probe batch, evaluates the fixed held-out set every train.evalEvery steps, and stops by itself
+ * when the loss stops being finite.
+ */
+export class Experiment {
+  readonly config: ExperimentConfig;
+  readonly flops: ScheduleFlops;
+  private readonly corpus: Corpus;
+  private readonly hooks: ExperimentHooks;
+  private readonly backend: string;
+  private readonly valBatches: MlmBatch[];
+  private readonly rng: Rng;
+  private params: Params;
+  private adam: AdamState;
+  private stageIndex = 0;
+  private trainer: StageTrainer;
+  private stageStart = 0;
+  private stageWallMs = 0;
+  private readonly steps: StepMetrics[] = [];
+  private readonly validation: ValidationPoint[] = [];
+  private readonly stages: StageRecord[] = [];
+  private readonly growthEvents: GrowthEventRecord[] = [];
+  private trainWallMs = 0;
+  private tokensSeen = 0;
+  private readonly createdAt = new Date().toISOString();
+  private finished = false;
+  divergence: Divergence | null = null;
+
+  constructor(config: ExperimentConfig, corpus: Corpus, backend: string, hooks: ExperimentHooks = {}) {
+    validateExperiment(config);
+    this.config = config;
+    this.corpus = corpus;
+    this.backend = backend;
+    this.hooks = hooks;
+    this.flops = experimentFlops(config);
+    this.rng = new Rng(deriveSeed(config.seed, 0x6770));
+    this.valBatches = fixedBatches(corpus, 'validation', this.batcherOpts(config.train.seqLen, 0x7661), config.train.evalBatches);
+    const first = this.stageConfig(0);
+    this.params = initParams(first, deriveSeed(config.seed, 0x696e));
+    this.adam = createAdamState(this.params);
+    this.trainer = this.makeTrainer(0);
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  get globalStep(): number {
+    return this.trainer.globalStep;
+  }
+
+  get currentStage(): number {
+    return this.stageIndex;
+  }
+
+  /** Runs one optimizer step, plus evaluation and growth when they fall due. */
+  async step(): Promise<void> {
+    if (this.finished) return;
+    await this.trainer.step();
+    const step = this.trainer.globalStep;
+    const stage = this.config.schedule.stages[this.stageIndex];
+    const stageDone = step - this.stageStart >= stage.steps;
+    if (stageDone || step % this.config.train.logEvery === 0) await this.flush();
+    if (this.finished) return;
+    if (step % this.config.train.evalEvery === 0 || step === this.config.train.steps) await this.evaluate(step);
+    if (stageDone) await this.endStage(step);
+  }
+
+  /** Reads back pending metrics now (a paused run shows its latest step). */
+  async flush(): Promise<void> {
+    const metrics = await this.trainer.flush();
+    if (metrics.length === 0) return;
+    for (const m of metrics) {
+      this.steps.push(m);
+      this.trainWallMs += m.wallMs;
+      this.stageWallMs += m.wallMs;
+      this.tokensSeen += m.tokens;
+    }
+    this.hooks.onMetrics?.(metrics);
+    const bad = metrics.find((m) => !Number.isFinite(m.loss));
+    if (bad && !this.divergence) {
+      const stage = this.config.schedule.stages[this.stageIndex];
+      this.divergence = { step: bad.step, stageIndex: this.stageIndex, stageLabel: stageLabel(stage.shape), loss: bad.loss };
+      this.closeStage(bad.step);
+      this.finished = true;
+    }
+  }
+
+  /** Stops early (user stop): keeps everything recorded so far. */
+  async stop(): Promise<void> {
+    if (this.finished) return;
+    await this.flush();
+    if (!this.finished) this.closeStage(this.trainer.globalStep);
+    this.finished = true;
+  }
+
+  get record(): RunRecord {
+    const base = {
+      format: 'growlab-run' as const,
+      version: 1 as const,
+      createdAt: this.createdAt,
+      config: {
+        size: this.config.size === 'custom' ? undefined : this.config.size,
+        model: this.config.model,
+        train: this.config.train,
+        seed: this.config.seed,
+        backend: this.backend,
+        schedule: this.config.schedule,
+      },
+      steps: this.steps,
+      validation: this.validation,
+      stages: this.stages,
+      growthEvents: this.growthEvents,
+      wallTimeMs: this.trainWallMs,
+      tokensSeen: this.tokensSeen,
+    };
+    return { ...base, summary: summarize(base) };
+  }
+
+  dispose(): void {
+    disposeParams(this.params);
+    disposeAdamState(this.adam);
+  }
+
+  private batcherOpts(seqLen: number, stream: number) {
+    return { batchSize: this.config.train.batchSize, seqLen, vocabSize: this.config.model.vocabSize, seed: deriveSeed(this.config.seed, stream) };
+  }
+
+  private stageConfig(i: number): ModelConfig {
+    return stageModelConfig(this.config.model, this.config.schedule.stages[i].shape);
+  }
+
+  private stageSeq(i: number): number {
+    return stageSeqLen(this.config.train.seqLen, this.config.schedule.stages[i].shape);
+  }
+
+  private makeTrainer(i: number): StageTrainer {
+    const stage = this.config.schedule.stages[i];
+    const seqLen = this.stageSeq(i);
+    // Every run with the same seed sees the same data order at a given sequence length.
+    const source: BatchSource = new MlmBatcher(this.corpus, 'train', this.batcherOpts(seqLen, 0x7472 + seqLen));
+    const pool: PoolSetting | null = stagePool(stage.shape);
+    const trainer = new StageTrainer({
+      params: this.params,
+      adam: this.adam,
+      model: this.stageConfig(i),
+      train: { ...this.config.train, seqLen },
+      source,
+      pool,
+      seed: this.config.seed,
+      lr: stageLrFn({
+        peak: this.config.train.lr,
+        warmupSteps: this.config.train.warmupSteps,
+        policy: stage.lrPolicy,
+        stageSteps: stage.steps,
+        totalSteps: this.config.train.steps,
+      }),
+      globalStepStart: this.stageStart,
+      stageSteps: stage.steps,
+    });
+    this.stageWallMs = 0;
+    const record: StageRecord = {
+      index: i,
+      label: stageLabel(stage.shape),
+      startStep: this.stageStart,
+      endStep: this.stageStart + stage.steps,
+      shape: { model: this.stageConfig(i), seqLen, pool },
+      flops: this.flops.stages[i].forwardFlops,
+      wallMs: 0,
+    };
+    this.stages.push(record);
+    this.hooks.onStage?.(record, 'start');
+    return trainer;
+  }
+
+  private closeStage(step: number): void {
+    const rec = this.stages[this.stages.length - 1];
+    rec.endStep = step;
+    rec.wallMs = this.stageWallMs;
+    this.hooks.onStage?.(rec, 'end');
+  }
+
+  private async evaluate(step: number): Promise<void> {
+    const r = await evaluateMlm(this.params, this.stageConfig(this.stageIndex), this.valBatches);
+    const point = { step, loss: r.loss, accuracy: r.accuracy };
+    this.validation.push(point);
+    this.hooks.onValidation?.(point);
+  }
+
+  private async endStage(step: number): Promise<void> {
+    this.closeStage(step);
+    const next = this.stageIndex + 1;
+    if (next >= this.config.schedule.stages.length) {
+      this.finished = true;
+      return;
+    }
+    await this.grow(step, next);
+  }
+
+  private async grow(step: number, next: number): Promise<void> {
+    const from = this.config.schedule.stages[this.stageIndex];
+    const to: StageSpec = this.config.schedule.stages[next];
+    const fromCfg = this.stageConfig(this.stageIndex);
+    const toCfg = this.stageConfig(next);
+    const carry = to.optPolicy === 'carry';
+    // Growth itself is training cost; the check below is measurement and is not timed.
+    const t0 = performance.now();
+    const grown = growModel(this.params, carry ? this.adam : null, fromCfg, toCfg, this.config.schedule.ops, this.rng);
+    this.trainWallMs += performance.now() - t0;
+    // Probe at the next stage's length; each side with its own stage's pooling, so a length jump shows.
+    const probe = fixedBatches(this.corpus, 'validation', this.batcherOpts(this.stageSeq(next), 0x7072), 1)[0];
+    const poolOf = (s: StageSpec) => {
+      const p = stagePool(s.shape);
+      return p ? makePoolPlan(probe, p.k, p.reduce) : null;
+    };
+    const check = await growthCheck(
+      { params: this.params, cfg: fromCfg, pool: poolOf(from) },
+      { params: grown.params, cfg: toCfg, pool: poolOf(to) },
+      probe,
+    );
+    const ops = growthOpsApplied(from.shape, to.shape, this.config.schedule.ops);
+    disposeParams(this.params);
+    disposeAdamState(this.adam);
+    this.params = grown.params;
+    this.adam = grown.adam ?? createAdamState(this.params);
+    const event: GrowthEventRecord = {
+      step,
+      fromLabel: stageLabel(from.shape),
+      toLabel: stageLabel(to.shape),
+      ops: ops.map((o) => o.id),
+      lossBefore: check.lossBefore,
+      lossAfter: check.lossAfter,
+      maxAbsLogitDiff: check.maxAbsLogitDiff,
+      preserving: ops.every((o) => o.preserving === 'always' || (o.preserving === 'pre-ln-only' && toCfg.norm === 'pre')),
+    };
+    this.growthEvents.push(event);
+    this.hooks.onGrowth?.(event);
+    this.stageIndex = next;
+    this.stageStart = step;
+    this.trainer = this.makeTrainer(next);
+  }
+}

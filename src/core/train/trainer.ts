@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MlmBatch } from '../data/batch.ts';
+import { deriveSeed } from '../data/rng.ts';
+import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import { mlmLoss } from '../model/forward.ts';
+import type { Params } from '../model/params.ts';
+import { makePoolPlan } from '../model/pooling.ts';
+import { adamwUpdate, clipByGlobalNorm, type AdamState } from './optimizer.ts';
+import type { StepMetrics } from './record.ts';
+
+export interface BatchSource {
+  next(): MlmBatch;
+}
+
+export interface PoolSetting {
+  k: number;
+  reduce: 'mean' | 'max';
+}
+
+export interface StageTrainerOptions {
+  params: Params;
+  adam: AdamState;
+  model: ModelConfig;
+  train: TrainConfig;
+  source: BatchSource;
+  /** Embedding pooling for this stage's first layer; null for none. */
+  pool: PoolSetting | null;
+  /** Run seed; dropout at step i uses deriveSeed(seed, i). */
+  seed: number;
+  /** Learning rate from 0-based step indices (see lr.ts). */
+  lr: (stepInStage: number, globalStep: number) => number;
+  /** Steps completed in the run before this stage. */
+  globalStepStart: number;
+  stageSteps: number;
+  /** Called with each batch of metrics read back from the device. */
+  onMetrics?: (m: StepMetrics[]) => void;
+}
+
+interface PendingStep {
+  step: number;
+  lr: number;
+  tokens: number;
+  ms: number;
+  loss: tf.Scalar;
+  gradNorm: tf.Scalar;
+}
+
+/**
+ * Trains one stage a step at a time so a UI can pause, resume and single-step between calls.
+ * Loss and gradient-norm scalars stay on the device and are read back together every
+ * train.logEvery steps, after the stage's last step, and on flush(). A diverged step shows up as a
+ * non-finite loss in the metrics; stopping is the caller's decision.
+ */
+export class StageTrainer {
+  private readonly o: StageTrainerOptions;
+  private readonly vars: tf.Variable[];
+  private readonly nameOf = new Map<string, string>();
+  private pending: PendingStep[] = [];
+  private stepInStage = 0;
+  private busy = false;
+
+  constructor(o: StageTrainerOptions) {
+    if (!Number.isInteger(o.stageSteps) || o.stageSteps < 1) {
+      throw new RangeError(`StageTrainer: stageSteps must be a positive integer, got ${o.stageSteps}`);
+    }
+    if (!Number.isInteger(o.globalStepStart) || o.globalStepStart < 0) {
+      throw new RangeError(`StageTrainer: globalStepStart must be a non-negative integer, got ${o.globalStepStart}`);
+    }
+    this.o = o;
+    this.vars = [...o.params.values()];
+    // tf.variableGrads keys gradients by tfjs variable name; our contract uses the Params keys.
+    for (const [name, v] of o.params) this.nameOf.set(v.name, name);
+  }
+
+  /** Steps completed in the run so far (the 0-based index of the next step). */
+  get globalStep(): number {
+    return this.o.globalStepStart + this.stepInStage;
+  }
+
+  get stepsDone(): number {
+    return this.stepInStage;
+  }
+
+  get done(): boolean {
+    return this.stepInStage >= this.o.stageSteps;
+  }
+
+  /** Runs one step; returns the metrics read back by it (empty unless a read was due). */
+  async step(): Promise<StepMetrics[]> {
+    if (this.done) throw new Error('StageTrainer.step: the stage is already finished');
+    if (this.busy) throw new Error('StageTrainer.step: called while another step or flush is in flight');
+    const { params, adam, model, train, pool, seed } = this.o;
+    const t0 = performance.now();
+    const batch = this.o.source.next();
+    const globalStep = this.globalStep;
+    const lr = this.o.lr(this.stepInStage, globalStep);
+    const [loss, gradNorm] = tf.tidy(() => {
+      const plan = pool ? makePoolPlan(batch, pool.k, pool.reduce) : null;
+      const { value, grads } = tf.variableGrads(
+        () => mlmLoss(params, model, batch, { training: true, dropoutSeed: deriveSeed(seed, globalStep), pool: plan }),
+        this.vars,
+      );
+      const named = new Map<string, tf.Tensor>();
+      for (const [tfName, g] of Object.entries(grads)) named.set(this.nameOf.get(tfName)!, g);
+      const clipped = clipByGlobalNorm(named, train.clipNorm);
+      adamwUpdate(params, clipped.grads, adam, lr, train);
+      return [value, clipped.norm];
+    });
+    this.stepInStage += 1;
+    this.pending.push({ step: globalStep + 1, lr, tokens: batch.realTokens, ms: performance.now() - t0, loss, gradNorm });
+    if (this.pending.length >= train.logEvery || this.done) return this.flush();
+    return [];
+  }
+
+  /** Reads back every pending step's metrics in one awaited transfer. */
+  async flush(): Promise<StepMetrics[]> {
+    if (this.busy) throw new Error('StageTrainer.flush: called while another step or flush is in flight');
+    const batch = this.pending;
+    if (batch.length === 0) return [];
+    this.busy = true;
+    this.pending = [];
+    let values: Float32Array;
+    const t0 = performance.now();
+    try {
+      const stacked = tf.stack(batch.flatMap((p) => [p.loss, p.gradNorm]));
+      try {
+        values = (await stacked.data()) as Float32Array;
+      } finally {
+        stacked.dispose();
+      }
+    } finally {
+      for (const p of batch) tf.dispose([p.loss, p.gradNorm]);
+      this.busy = false;
+    }
+    const readShare = (performance.now() - t0) / batch.length;
+    const metrics = batch.map((p, i): StepMetrics => ({
+      step: p.step,
+      loss: values[2 * i],
+      lr: p.lr,
+      gradNorm: values[2 * i + 1],
+      tokens: p.tokens,
+      wallMs: p.ms + readShare,
+    }));
+    this.o.onMetrics?.(metrics);
+    return metrics;
+  }
+
+  /** Frees unread metrics without reading them (e.g. when a run is abandoned). */
+  dispose(): void {
+    for (const p of this.pending) tf.dispose([p.loss, p.gradNorm]);
+    this.pending = [];
+  }
+}

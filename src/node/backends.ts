@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { selectBackend, type BackendChoice, type BackendName } from '../core/backend.ts';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Installs navigator.gpu from the npm `webgpu` package (Dawn) and registers the tfjs WebGPU
+ * backend. The backend module checks navigator.gpu when it is imported, so it must be imported
+ * after the global exists.
+ */
+async function installWebGpu(): Promise<void> {
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    // Without a GPU, Vulkan finds Chromium's software driver only when told where it is.
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  const nav = (globalThis as { navigator?: object }).navigator ?? {};
+  Object.defineProperty(nav, 'gpu', { value: create([]), configurable: true });
+  if (!(globalThis as { navigator?: object }).navigator) {
+    Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true });
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+/** Node: cpu and wasm always; webgpu through the `webgpu` package when an adapter exists. */
+export async function useNodeBackend(name: BackendName): Promise<BackendChoice> {
+  if (name === 'webgl') throw new Error('the webgl backend needs a browser; in Node use cpu, wasm or webgpu');
+  if (name === 'webgpu') await installWebGpu();
+  const choice = await selectBackend([name]);
+  return choice;
+}

@@ -1,13 +1,22 @@
 import { UsageError, runCli } from './args.ts';
-import { trainCommand } from './train.ts';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  train: trainCommand,
+// Loaded on demand: `flops` needs no tensors, so it should not pay for loading tfjs backends.
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
+  train: async () => (await import('./train.ts')).trainCommand,
+  'growth-check': async () => (await import('./growth-check.ts')).growthCheckCommand,
+  flops: async () => (await import('./flops.ts')).flopsCommand,
+  bench: async () => (await import('./bench.ts')).benchCommand,
 };
 
 const USAGE = `usage: growlab <command> [flags]
 commands:
-  train         train a mini-BERT over a growth schedule (--size, --steps, --seed, --backend, --preset, --norm, --out, --json)`;
+  train         train a mini-BERT over a growth schedule
+                (--size tiny|small|lab, --steps N, --seed S, --backend cpu|wasm|webgpu, --preset NAME, --norm pre|post, --out FILE, --json)
+  growth-check  train a tiny model briefly, grow it, compare loss and logits before and after
+                (--op ID | --all, --norm pre|post, --backend, --json)
+  flops         per-stage FLOPs and speed-up of a preset
+                (--preset NAME, --model tiny|small|lab|bert-base|bert-large, --total-steps N, --json)
+  bench         throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs (--out FILE, --backends LIST, --quick)`;
 
 await runCli(async () => {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -15,7 +24,7 @@ await runCli(async () => {
     console.log(USAGE);
     return;
   }
-  const run = COMMANDS[cmd];
-  if (!run) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
-  await run(rest);
+  const load = COMMANDS[cmd];
+  if (!load) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
+  await (await load())(rest);
 });

@@ -163,3 +163,50 @@ export function growWidth(
   }
   return { params: out, adam: adam ? { step: adam.step, m, v } : null };
 }
+
+/**
+ * Factorized → dense FFN ("factorize h", the paper's width comparison): W := A·B for W1 and W2 of
+ * every layer, at the same F. Exactly function-preserving. The new dense kernels get zero Adam
+ * moments: Adam's moments average g_A = g_W·Bᵀ and g_B = Aᵀ·g_W (and their squares) over steps in
+ * which A and B kept changing, and B (rank h) has no inverse, so the average of g_W — let alone
+ * of g_W² — cannot be recovered from them. Biases and all other parameters keep their moments.
+ */
+export function defactorizeFfn(
+  params: Params,
+  adam: AdamState | null,
+  from: ModelConfig,
+  to: ModelConfig,
+): { params: Params; adam: AdamState | null } {
+  if (!(from.ffnRank > 0) || to.ffnRank !== 0) {
+    throw new ConfigError('ffnRank', `factorized → dense growth goes from a rank > 0 to 0, got ${from.ffnRank} → ${to.ffnRank}`);
+  }
+  if (to.ffn !== from.ffn) throw new Error(`defactorizeFfn: F must stay ${from.ffn} (widen afterwards), got ${to.ffn}`);
+  const out: Params = new Map();
+  const m = new Map<string, tf.Variable>();
+  const v = new Map<string, tf.Variable>();
+  for (const [name, p] of params) {
+    if (/^layers\.\d+\.ffn\.w[12]\.kernelB$/.test(name)) continue;
+    const factor = /^(layers\.\d+\.ffn\.w[12])\.kernelA$/.exec(name);
+    if (!factor) {
+      out.set(name, tf.variable(p, p.trainable));
+      if (adam) {
+        const pm = adam.m.get(name);
+        const pv = adam.v.get(name);
+        if (!pm || !pv) throw new Error(`defactorizeFfn: no Adam moments for "${name}"`);
+        m.set(name, tf.variable(pm, false));
+        v.set(name, tf.variable(pv, false));
+      }
+      continue;
+    }
+    const base = factor[1];
+    const b = params.get(`${base}.kernelB`);
+    if (!b) throw new Error(`defactorizeFfn: "${name}" has no "${base}.kernelB"`);
+    const dense = toVariable(tf.matMul(p as tf.Tensor2D, b as tf.Tensor2D), p.trainable);
+    out.set(`${base}.kernel`, dense);
+    if (adam) {
+      m.set(`${base}.kernel`, toVariable(tf.zerosLike(dense), false));
+      v.set(`${base}.kernel`, toVariable(tf.zerosLike(dense), false));
+    }
+  }
+  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
+}

@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from '../errors.ts';
+import type { Rng } from '../data/rng.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { initParams, type Params } from '../model/params.ts';
+import type { AdamState } from '../train/optimizer.ts';
+import type { DepthOp } from '../schedule/spec.ts';
+
+export const DEPTH_OPS: readonly DepthOp[] = ['stack', 'interleave', 'identity', 'random'];
+
+/**
+ * The old layer each layer of the grown model copies, or null for a freshly initialised layer.
+ * - stack (Gong et al.; grow_bert transform_model): layer j copies j mod L_old — [0..L-1, 0..L-1, …],
+ *   a partial last round for non-multiples (2 → 3 gives [0, 1, 0]).
+ * - interleave: layer j copies ⌊j·L_old/L_new⌋ — [0,0,1,1,…] for multiples; otherwise the earlier
+ *   layers are the ones duplicated (2 → 3 gives [0, 0, 1], 3 → 4 gives [0, 0, 1, 2]). Every old
+ *   layer appears, in order, since the step L_old/L_new is at most 1.
+ * - identity, random: old layers stay in place, new layers go on top.
+ */
+export function depthSources(op: DepthOp, oldLayers: number, newLayers: number): (number | null)[] {
+  return Array.from({ length: newLayers }, (_, j) => {
+    if (op === 'stack') return j % oldLayers;
+    if (op === 'interleave') return Math.floor((j * oldLayers) / newLayers);
+    return j < oldLayers ? j : null;
+  });
+}
+
+/**
+ * Suffixes of the projections that write into the residual stream. identity zeroes them so a new
+ * pre-LN block x + Attn(LN(x)) + FFN(LN(·)) is the identity. For a factorized W2 = A·B only B is
+ * zeroed: with both factors at zero neither would ever get a gradient (∂L/∂A = …·Bᵀ, ∂L/∂B = Aᵀ·…).
+ */
+const RESIDUAL_OUTPUTS = ['attn.o.kernel', 'attn.o.bias', 'ffn.w2.kernel', 'ffn.w2.kernelB', 'ffn.w2.bias'];
+
+function zerosVariable(like: tf.Tensor, trainable: boolean): tf.Variable {
+  const z = tf.zerosLike(like);
+  const v = tf.variable(z, trainable);
+  z.dispose();
+  return v;
+}
+
+const LAYER_NAME = /^layers\.(\d+)\.(.+)$/;
+
+export interface DepthOptions {
+  op: DepthOp;
+  /** Seeds the initialisation of new layers (identity, random). */
+  rng: Rng;
+}
+
+/**
+ * Grows from `from.layers` to `to.layers` blocks. Returns new maps; the inputs are neither changed
+ * nor disposed. Copied layers (stack, interleave) carry their source layer's Adam moments; new
+ * layers (identity, random) get zero moments.
+ *
+ * New layers are initialised as at the start of training (BERT init from initParams), including the
+ * non-zeroed weights of identity layers: fresh weights make identity the clean "preserving but
+ * untrained capacity" control, where copies of the last layer would make it a variant of stack.
+ * Identity is exactly function-preserving only with pre-LN blocks: a post-LN block computes
+ * LN(x + 0) = LN(x), which re-normalises its input with fresh gain and shift (see the registry).
+ */
+export function growDepth(
+  params: Params,
+  adam: AdamState | null,
+  from: ModelConfig,
+  to: ModelConfig,
+  o: DepthOptions,
+): { params: Params; adam: AdamState | null } {
+  if (!DEPTH_OPS.includes(o.op)) throw new ConfigError('ops.depth', `must be one of ${DEPTH_OPS.join(', ')}, got ${String(o.op)}`);
+  const L = from.layers;
+  if (to.layers <= L) throw new ConfigError('layers', `depth growth needs more layers than ${L}, got ${to.layers}`);
+
+  const suffixes: string[] = [];
+  for (const name of params.keys()) {
+    const m = LAYER_NAME.exec(name);
+    if (!m) continue;
+    const i = Number(m[1]);
+    if (i >= L) throw new Error(`growDepth: "${name}" is beyond the ${L} layers of the source config`);
+    if (i === 0) suffixes.push(m[2]);
+  }
+
+  const sources = depthSources(o.op, L, to.layers);
+  const fresh = sources.includes(null)
+    ? initParams({ ...to, layers: to.layers - L }, o.rng.nextUint32())
+    : null;
+
+  const out: Params = new Map();
+  const m = new Map<string, tf.Variable>();
+  const v = new Map<string, tf.Variable>();
+  const copy = (fromName: string, toName: string): void => {
+    const p = params.get(fromName);
+    if (!p) throw new Error(`growDepth: missing parameter "${fromName}"`);
+    out.set(toName, tf.variable(p, p.trainable));
+    if (!adam) return;
+    const pm = adam.m.get(fromName);
+    const pv = adam.v.get(fromName);
+    if (!pm || !pv) throw new Error(`growDepth: no Adam moments for "${fromName}"`);
+    m.set(toName, tf.variable(pm, false));
+    v.set(toName, tf.variable(pv, false));
+  };
+  const addFresh = (j: number): void => {
+    for (const suffix of suffixes) {
+      const p = fresh!.get(`layers.${j - L}.${suffix}`);
+      if (!p) throw new Error(`growDepth: initParams made no "layers.${j - L}.${suffix}"`);
+      const zero = o.op === 'identity' && RESIDUAL_OUTPUTS.includes(suffix);
+      out.set(`layers.${j}.${suffix}`, zero ? zerosVariable(p, p.trainable) : tf.variable(p, p.trainable));
+      if (adam) {
+        m.set(`layers.${j}.${suffix}`, zerosVariable(p, false));
+        v.set(`layers.${j}.${suffix}`, zerosVariable(p, false));
+      }
+    }
+  };
+
+  try {
+    let layersDone = false;
+    for (const name of params.keys()) {
+      if (!LAYER_NAME.test(name)) {
+        copy(name, name);
+        continue;
+      }
+      if (layersDone) continue;
+      layersDone = true;
+      sources.forEach((src, j) => {
+        if (src === null) addFresh(j);
+        else for (const suffix of suffixes) copy(`layers.${src}.${suffix}`, `layers.${j}.${suffix}`);
+      });
+    }
+  } finally {
+    if (fresh) for (const p of fresh.values()) p.dispose();
+  }
+  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
+}

@@ -1,0 +1,102 @@
+import { ConfigError } from '../errors.ts';
+
+export type GrowthDimension = 'depth' | 'width' | 'length';
+/** Whether the grown model computes the same function: pre-ln-only holds for pre-LN blocks alone. */
+export type Preservation = 'always' | 'pre-ln-only' | 'never';
+
+export interface GrowthOperator {
+  /** `dimension.op`, e.g. "depth.stack"; what the CLI's --op takes and run records list. */
+  id: string;
+  dimension: GrowthDimension;
+  name: string;
+  preserving: Preservation;
+  description: string;
+}
+
+export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
+  {
+    id: 'depth.stack',
+    dimension: 'depth',
+    name: 'Stack',
+    preserving: 'never',
+    description:
+      'New layer i copies old layer i mod L: the order is 0..L-1, 0..L-1, … (Gong et al.; a partial last round ' +
+      'when the depth does not double). Copies carry their source layer\'s optimizer moments.',
+  },
+  {
+    id: 'depth.interleave',
+    dimension: 'depth',
+    name: 'Interleave',
+    preserving: 'never',
+    description:
+      'Each old layer is duplicated in place: 0,0,1,1,…; for non-multiples new layer j copies old layer ' +
+      '⌊j·L_old/L_new⌋, so the earlier layers are the ones repeated. Copies carry their source\'s moments.',
+  },
+  {
+    id: 'depth.identity',
+    dimension: 'depth',
+    name: 'Identity layers',
+    preserving: 'pre-ln-only',
+    description:
+      'New layers go on top, freshly initialised but with the attention-output and FFN-output projections ' +
+      'at zero, so each new block adds nothing to the residual stream. Exact with pre-LN; with post-LN the ' +
+      'new block still re-normalises its input, so the function changes.',
+  },
+  {
+    id: 'depth.random',
+    dimension: 'depth',
+    name: 'Random layers',
+    preserving: 'never',
+    description: 'New layers go on top with BERT initialisation N(0, 0.02) — the non-preserving control.',
+  },
+  {
+    id: 'width.share',
+    dimension: 'width',
+    name: 'Share (tile FFN)',
+    preserving: 'always',
+    description:
+      'FFN grows k-fold: W1 and b1 tiled k times, W2 tiled and divided by k, b2 unchanged (paper eq. 2). ' +
+      'Optional symmetric noise splits paired copies (1±ε)/k so they can diverge without changing the sum.',
+  },
+  {
+    id: 'width.random',
+    dimension: 'width',
+    name: 'Random widen',
+    preserving: 'never',
+    description: 'New FFN units get BERT-initialised input and output weights and zero input bias — the non-preserving control.',
+  },
+  {
+    id: 'width.factorize',
+    dimension: 'width',
+    name: 'Factorized → dense',
+    preserving: 'always',
+    description:
+      'A rank-h factorized FFN (W ≈ A·B) becomes dense with W := A·B; any FFN widening then follows. ' +
+      'The dense kernels start with zero optimizer moments.',
+  },
+  {
+    id: 'length.truncate',
+    dimension: 'length',
+    name: 'Truncate → full length',
+    preserving: 'always',
+    description:
+      'Training moves from sequences of length n/k to n. No weight changes, so the function is the same; ' +
+      'positions past n/k have untrained embeddings, so the loss on long sequences can still jump.',
+  },
+  {
+    id: 'length.pool',
+    dimension: 'length',
+    name: 'Embedding pooling → none',
+    preserving: 'never',
+    description:
+      'Unmasked tokens stop being mean-pooled in windows of k before the first layer\'s queries; no weights ' +
+      'change, but every layer now sees the full-length sequence, so the function changes.',
+  },
+];
+
+/** The operator with this id; ConfigError listing the valid ids otherwise. */
+export function growthOperator(id: string): GrowthOperator {
+  const op = GROWTH_OPERATORS.find((o) => o.id === id);
+  if (!op) throw new ConfigError('op', `unknown growth operator "${id}"; valid: ${GROWTH_OPERATORS.map((o) => o.id).join(', ')}`);
+  return op;
+}

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MlmBatch } from '../data/batch.ts';
+import { deriveSeed } from '../data/rng.ts';
+import { ConfigError } from '../errors.ts';
+import type { ModelConfig } from './config.ts';
+import { attention, dense, dropout, feedForward, gelu, keyBias, layerNorm, param, type AttentionShape } from './layers.ts';
+import type { Params } from './params.ts';
+import { poolRows, type PoolPlan } from './pooling.ts';
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Required when training with cfg.dropout > 0; each dropout site draws from deriveSeed(dropoutSeed, site). */
+  dropoutSeed?: number;
+  /** Pool the first layer's queries (length-growth stages); its maskedPositions then index the pooled stream. */
+  pool?: PoolPlan | null;
+}
+
+export interface MlmOutput {
+  loss: tf.Scalar;
+  /** [B·P, vocabSize], one row per prediction slot (padding slots included). */
+  logits: tf.Tensor2D;
+}
+
+/** Dropout sites: 0 = embeddings; layer i uses 1+3i (attention probabilities), 2+3i (attention output), 3+3i (FFN output). */
+type SeedAt = (site: number) => number | null;
+
+function dropoutSeeds(cfg: ModelConfig, opts: ForwardOptions): SeedAt {
+  if (!opts.training || cfg.dropout === 0) return () => null;
+  const seed = opts.dropoutSeed;
+  if (seed === undefined) throw new Error('model: training with dropout needs opts.dropoutSeed');
+  return (site) => deriveSeed(seed, site);
+}
+
+function block(
+  params: Params,
+  cfg: ModelConfig,
+  i: number,
+  xq: tf.Tensor,
+  xkv: tf.Tensor,
+  bias: tf.Tensor4D,
+  shape: AttentionShape,
+  seedAt: SeedAt,
+): tf.Tensor2D {
+  const l = `layers.${i}`;
+  const { dropout: rate, lnEps: eps } = cfg;
+  const attn = (hq: tf.Tensor, hkv: tf.Tensor) =>
+    dropout(attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i)), rate, seedAt(2 + 3 * i));
+  const ffn = (h: tf.Tensor) => dropout(feedForward(h, params, `${l}.ffn`), rate, seedAt(3 + 3 * i));
+  if (cfg.norm === 'post') {
+    const x = layerNorm(tf.add(xq, attn(xq, xkv)), params, `${l}.attn.ln`, eps);
+    return layerNorm(tf.add(x, ffn(x)), params, `${l}.ffn.ln`, eps);
+  }
+  const hq = layerNorm(xq, params, `${l}.attn.ln`, eps);
+  const hkv = xkv === xq ? hq : layerNorm(xkv, params, `${l}.attn.ln`, eps);
+  const x = tf.add(xq, attn(hq, hkv));
+  return tf.add(x, ffn(layerNorm(x, params, `${l}.ffn.ln`, eps))) as tf.Tensor2D;
+}
+
+/** Final hidden states as [B·len, d] rows, len = n, or the plan's queryLen when pooling. */
+function hiddenStates(
+  params: Params,
+  cfg: ModelConfig,
+  ids: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  opts: ForwardOptions,
+): { h: tf.Tensor2D; len: number } {
+  const [B, n] = ids.shape;
+  const d = cfg.hidden;
+  if (n > cfg.maxLen) throw new ConfigError('seqLen', `${n} exceeds the model's position embeddings (maxLen ${cfg.maxLen})`);
+  const pool = opts.pool ?? null;
+  if (pool && (pool.batchSize !== B || pool.seqLen !== n)) {
+    throw new Error(`model: pool plan is for [${pool.batchSize}, ${pool.seqLen}] batches, got [${B}, ${n}]`);
+  }
+  const seedAt = dropoutSeeds(cfg, opts);
+
+  const tok = tf.reshape(tf.gather(param(params, 'emb.tok'), tf.reshape(ids, [B * n])), [B, n, d]);
+  const pos = tf.slice(param(params, 'emb.pos'), [0, 0], [n, d]);
+  let x: tf.Tensor2D = tf.reshape(tf.add(tok, pos), [B * n, d]);
+  x = dropout(layerNorm(x, params, 'emb.ln', cfg.lnEps), cfg.dropout, seedAt(0));
+
+  let len = n;
+  let bias = keyBias(tf.cast(mask, 'float32'));
+  for (let i = 0; i < cfg.layers; i++) {
+    if (i === 0 && pool) {
+      // Pooled queries attend over the full-length stream; later layers see only the pooled one.
+      const shape = { batch: B, hidden: d, heads: cfg.heads, qLen: pool.queryLen, kLen: n };
+      x = block(params, cfg, i, poolRows(x, pool), x, bias, shape, seedAt);
+      len = pool.queryLen;
+      bias = keyBias(tf.tensor2d(pool.queryMask, [B, len]));
+    } else {
+      x = block(params, cfg, i, x, x, bias, { batch: B, hidden: d, heads: cfg.heads, qLen: len, kLen: len }, seedAt);
+    }
+  }
+  if (cfg.norm === 'pre') x = layerNorm(x, params, 'final.ln', cfg.lnEps);
+  return { h: x, len };
+}
+
+/** Final hidden states [B, len, d] (len = n, or pool.queryLen with [CLS] still at index 0), for a downstream classifier. */
+export function encode(
+  params: Params,
+  cfg: ModelConfig,
+  inputIds: tf.Tensor2D,
+  attentionMask: tf.Tensor2D,
+  opts: ForwardOptions,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const { h, len } = hiddenStates(params, cfg, inputIds, attentionMask, opts);
+    return tf.reshape(h, [inputIds.shape[0], len, cfg.hidden]);
+  });
+}
+
+function checkBatch(batch: MlmBatch, cfg: ModelConfig): void {
+  const { batchSize: B, seqLen: n, predsPerSeq: P } = batch;
+  const lengths: [string, number, number][] = [
+    ['inputIds', batch.inputIds.length, B * n],
+    ['attentionMask', batch.attentionMask.length, B * n],
+    ['maskedPositions', batch.maskedPositions.length, B * P],
+    ['maskedLabels', batch.maskedLabels.length, B * P],
+    ['maskedWeights', batch.maskedWeights.length, B * P],
+  ];
+  for (const [field, got, want] of lengths) {
+    if (got !== want) throw new ConfigError(`batch.${field}`, `has ${got} entries, expected ${want} for B=${B}, n=${n}, P=${P}`);
+  }
+  for (const field of ['inputIds', 'maskedLabels'] as const) {
+    const ids = batch[field];
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= cfg.vocabSize) {
+        throw new ConfigError(`batch.${field}`, `entry ${i} = ${ids[i]} is outside the vocabulary [0, ${cfg.vocabSize})`);
+      }
+    }
+  }
+}
+
+export function mlmForward(params: Params, cfg: ModelConfig, batch: MlmBatch, opts: ForwardOptions): MlmOutput {
+  checkBatch(batch, cfg);
+  const { batchSize: B, seqLen: n } = batch;
+  let weightSum = 0;
+  for (const w of batch.maskedWeights) weightSum += w;
+  return tf.tidy(() => {
+    const ids = tf.tensor2d(batch.inputIds, [B, n], 'int32');
+    const mask = tf.tensor2d(batch.attentionMask, [B, n]);
+    const { h } = hiddenStates(params, cfg, ids, mask, opts);
+    const rows = opts.pool ? opts.pool.maskedPositions : batch.maskedPositions;
+    const picked = tf.gather(h, tf.tensor1d(rows, 'int32'));
+    const t = layerNorm(gelu(dense(picked, params, 'mlm.dense')), params, 'mlm.ln', cfg.lnEps);
+    const logits = tf.add(tf.matMul(t, param(params, 'emb.tok'), false, true), param(params, 'mlm.out.bias'));
+    const targets = tf.oneHot(tf.tensor1d(batch.maskedLabels, 'int32'), cfg.vocabSize, 1, 0, 'float32');
+    const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), targets), 1));
+    // An all-padding batch has loss 0 rather than 0/0.
+    const loss = tf.div(tf.sum(tf.mul(nll, tf.tensor1d(batch.maskedWeights))), weightSum > 0 ? weightSum : 1);
+    return { loss: loss as tf.Scalar, logits: logits as tf.Tensor2D };
+  });
+}
+
+export function mlmLoss(params: Params, cfg: ModelConfig, batch: MlmBatch, opts: ForwardOptions): tf.Scalar {
+  return tf.tidy(() => mlmForward(params, cfg, batch, opts).loss);
+}

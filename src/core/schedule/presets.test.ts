@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.ts';
+import { FLOPS_MODELS, FLOPS_MODEL_NAMES, layerFlops } from './flops.ts';
+import { buildPreset, factorizeRank } from './presets.ts';
+import { PRESET_NAMES, stageLabel, type ScheduleSpec } from './spec.ts';
+import { validateSchedule } from './validate.ts';
+
+const summary = (s: ScheduleSpec) => s.stages.map((st) => [stageLabel(st.shape), st.steps]);
+
+describe('buildPreset', () => {
+  it('builds valid schedules with steps summing exactly, for every preset, size and step count', () => {
+    for (const size of FLOPS_MODEL_NAMES) {
+      const { model, seqLen } = FLOPS_MODELS[size];
+      for (const name of PRESET_NAMES) {
+        for (const total of [4, 7, 11, 333, 1_000_000]) {
+          const s = buildPreset(name, total, model);
+          expect(s.preset).toBe(name);
+          expect(s.stages.reduce((a, st) => a + st.steps, 0)).toBe(total);
+          expect(s.stages.every((st) => st.steps >= 1)).toBe(true);
+          expect(() => validateSchedule(s, model, { seqLen, steps: total })).not.toThrow();
+          const labels = s.stages.map((st) => stageLabel(st.shape));
+          expect(new Set(labels).size).toBe(labels.length);
+        }
+      }
+    }
+  });
+
+  it("scales CompoundGrow's and stacking's proportions to BERT-base", () => {
+    const bert = FLOPS_MODELS['bert-base'].model;
+    expect(summary(buildPreset('compound', 1_000_000, bert))).toEqual([
+      ['L3 · FFN/2 · pool 2', 200_000],
+      ['L6 · FFN/2 · pool 2', 200_000],
+      ['L12 · FFN/2 · pool 2', 300_000],
+      ['L12', 300_000],
+    ]);
+    expect(summary(buildPreset('stack', 1_000_000, bert))).toEqual([['L3', 300_000], ['L6', 400_000], ['L12', 300_000]]);
+    // Single-dimension presets treat exactly where compound does.
+    expect(summary(buildPreset('depth', 1_000_000, bert))).toEqual([['L3', 200_000], ['L6', 200_000], ['L12', 600_000]]);
+    expect(summary(buildPreset('length-pool', 1_000_000, bert))).toEqual([['L12 · pool 2', 700_000], ['L12', 300_000]]);
+    expect(summary(buildPreset('width-share', 1_000_000, bert))).toEqual([['L12 · FFN/2', 700_000], ['L12', 300_000]]);
+    expect(summary(buildPreset('length-truncate', 1_000_000, bert))).toEqual([['L12 · n/2', 700_000], ['L12', 300_000]]);
+    expect(summary(buildPreset('baseline', 1_000_000, bert))).toEqual([['L12', 1_000_000]]);
+  });
+
+  it('merges stages that rounding makes identical (L = 2: L/4 and L/2 are both 1 layer)', () => {
+    const tiny = FLOPS_MODELS.tiny.model;
+    expect(summary(buildPreset('compound', 100, tiny))).toEqual([
+      ['L1 · FFN/2 · pool 2', 40],
+      ['L2 · FFN/2 · pool 2', 30],
+      ['L2', 30],
+    ]);
+    expect(summary(buildPreset('stack', 100, tiny))).toEqual([['L1', 70], ['L2', 30]]);
+  });
+
+  it('rounds by largest remainder and gives every stage at least one step', () => {
+    const bert = FLOPS_MODELS['bert-base'].model;
+    // 11 × (20, 20, 30, 30)% = 2.2, 2.2, 3.3, 3.3: floors 2, 2, 3, 3 and the one left goes to the first .3.
+    expect(buildPreset('compound', 11, bert).stages.map((s) => s.steps)).toEqual([2, 2, 4, 3]);
+    // 3 × (20, 20, 60)% = 0.6, 0.6, 1.8: largest remainders give 1, 0, 2, then the empty stage borrows one.
+    expect(buildPreset('depth', 3, bert).stages.map((s) => s.steps)).toEqual([1, 1, 1]);
+  });
+
+  it('uses the paper policies by default and takes overrides', () => {
+    const lab = FLOPS_MODELS.lab.model;
+    const d = buildPreset('compound', 100, lab);
+    expect(d.stages.every((s) => s.lrPolicy === 'reset' && s.optPolicy === 'fresh')).toBe(true);
+    expect(d.ops).toEqual({ depth: 'stack', width: 'share', widthNoise: 0 });
+    const o = buildPreset('compound', 100, lab, { lrPolicy: 'continue', optPolicy: 'carry', depth: 'interleave', width: 'random', widthNoise: 0.01, poolReduce: 'max' });
+    expect(o.stages.every((s) => s.lrPolicy === 'continue' && s.optPolicy === 'carry')).toBe(true);
+    expect(o.ops).toEqual({ depth: 'interleave', width: 'random', widthNoise: 0.01 });
+    expect(stageLabel(o.stages[0].shape)).toBe('L2 · FFN/2 · max-pool 2');
+  });
+
+  it("picks the factorization rank that costs what width-share's F/2 costs", () => {
+    const bert = FLOPS_MODELS['bert-base'].model;
+    // 768·3072 / (2·(768 + 3072)) = 307.2.
+    expect(factorizeRank(bert)).toBe(307);
+    const rows = { batchSize: 1, queryLen: 1, keyLen: 1 };
+    const factorized = layerFlops({ ...bert, ffnRank: 307 }, rows).ffn;
+    const half = layerFlops({ ...bert, ffn: 1536 }, rows).ffn;
+    expect(Math.abs(factorized / half - 1)).toBeLessThan(1e-3);
+    expect(buildPreset('width-factorize', 10, bert).stages[0].shape.ffnRank).toBe(307);
+  });
+
+  it('rejects unknown presets and too few steps', () => {
+    const tiny = FLOPS_MODELS.tiny.model;
+    expect(() => buildPreset('fast' as never, 100, tiny)).toThrow(ConfigError);
+    try {
+      buildPreset('fast' as never, 100, tiny);
+    } catch (e) {
+      expect((e as ConfigError).field).toBe('preset');
+    }
+    for (const bad of [3, 0, 10.5]) {
+      try {
+        buildPreset('compound', bad, FLOPS_MODELS.small.model);
+        throw new Error('accepted');
+      } catch (e) {
+        expect((e as ConfigError).field).toBe('steps');
+      }
+    }
+  });
+});

@@ -1,0 +1,168 @@
+import { ConfigError } from '../errors.ts';
+import type { ModelConfig } from '../model/config.ts';
+import {
+  PRESET_NAMES,
+  type DepthOp,
+  type LrPolicy,
+  type OptPolicy,
+  type PoolReduce,
+  type PresetName,
+  type ScheduleSpec,
+  type StageShape,
+  type WidthOp,
+} from './spec.ts';
+
+export interface PresetOptions {
+  /** Default "reset" (the paper: every stage restarts its warm-up and decay). */
+  lrPolicy?: LrPolicy;
+  /** Default "fresh" (the public code drops Adam moments at each growth). */
+  optPolicy?: OptPolicy;
+  /** Default "stack" (Gong et al.; CompoundGrow's depth operator). */
+  depth?: DepthOp;
+  /** Default "share" (CompoundGrow's width operator). */
+  width?: WidthOp;
+  /** Default 0: the paper lets dropout break the symmetry of shared copies. */
+  widthNoise?: number;
+  /** Default "mean" (CompoundGrow's pooling). */
+  poolReduce?: PoolReduce;
+}
+
+/** A stage before steps are assigned: its share of the run, as an integer weight. */
+interface Draft {
+  weight: number;
+  shape: StageShape;
+}
+
+/** Growth factor of every single-dimension treatment, as in CompoundGrow (pool 2, FFN share 2). */
+const K = 2;
+
+/** Keeps weight·steps (weights are percentages) exact in double precision. */
+const MAX_STEPS = 1e12;
+
+/**
+ * Rank of width-factorize: the h at which a factorized FFN, 2·h·(d+F) multiply-adds per token per
+ * matrix pair, costs what width-share's F/2 dense FFN (d·F) costs, h = d·F / (2(d+F)) (0.4·d for
+ * F = 4d). The paper compared its two width operators at matched cost the same way (share k=4 vs
+ * h = 0.2·d). Always below min(d, F)/2, so a valid rank.
+ */
+export function factorizeRank(target: ModelConfig): number {
+  return Math.max(1, Math.round((target.hidden * target.ffn) / (2 * (target.hidden + target.ffn))));
+}
+
+function sameShape(a: StageShape, b: StageShape): boolean {
+  return (
+    a.layers === b.layers &&
+    a.ffnDiv === b.ffnDiv &&
+    a.ffnRank === b.ffnRank &&
+    a.length === b.length &&
+    a.lengthFactor === b.lengthFactor &&
+    a.poolReduce === b.poolReduce
+  );
+}
+
+/**
+ * Integer steps in proportion to the weights, summing exactly to `total`: floors, then the largest
+ * remainders (earlier stage first on ties), then every stage given at least one step by taking
+ * from the longest.
+ */
+function allocateSteps(weights: number[], total: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const steps = weights.map((w) => Math.floor((w * total) / sum));
+  const order = weights.map((w, i) => ({ i, rem: (w * total) % sum })).sort((a, b) => b.rem - a.rem || a.i - b.i);
+  let left = total - steps.reduce((a, b) => a + b, 0);
+  for (const { i } of order) {
+    if (left === 0) break;
+    steps[i]++;
+    left--;
+  }
+  for (let i = 0; i < steps.length; i++) {
+    if (steps[i] > 0) continue;
+    const longest = steps.indexOf(Math.max(...steps));
+    steps[longest]--;
+    steps[i]++;
+  }
+  return steps;
+}
+
+/**
+ * Stage drafts of each preset, as percentages of the run. CompoundGrow (paper §4) trains 20% at L/4
+ * and 20% at L/2 with every treatment (mean pooling k=2, FFN share k=2), 30% at L still pooled and
+ * narrow, and 30% on the full model. The single-dimension presets (depth, width-*, length-*) apply
+ * their one treatment in exactly the stages where compound applies it — the same stage boundaries —
+ * so compound vs one dimension compares the same timing with one treatment against all of them;
+ * compound is then also the cheapest of them. "stack" is instead the paper's comparison method as
+ * it ran it (Gong et al.): 30% at L/4, 40% at L/2, 30% at L. Layer counts are rounded, at least 1.
+ */
+function drafts(name: PresetName, target: ModelConfig, reduce: PoolReduce): Draft[] {
+  const L = target.layers;
+  const depthAt = (frac: number) => Math.max(1, Math.round(L * frac));
+  const full: StageShape = { layers: L, ffnDiv: 1, ffnRank: target.ffnRank, length: 'full', lengthFactor: 1, poolReduce: reduce };
+  const narrow: Partial<StageShape> = { ffnDiv: K };
+  const pooled: Partial<StageShape> = { length: 'pool', lengthFactor: K };
+  const at = (weight: number, ...changes: Partial<StageShape>[]): Draft => ({
+    weight,
+    shape: changes.reduce<StageShape>((s, c) => ({ ...s, ...c }), full),
+  });
+  // Compound's timing: which dimensions are treated in each of its four stages.
+  const compoundTiming = (depth: boolean, treat: Partial<StageShape>): Draft[] => [
+    at(20, depth ? { layers: depthAt(1 / 4) } : {}, treat),
+    at(20, depth ? { layers: depthAt(1 / 2) } : {}, treat),
+    at(30, depth ? {} : treat),
+    at(30),
+  ];
+  switch (name) {
+    case 'baseline':
+      return [at(100)];
+    case 'stack':
+      return [at(30, { layers: depthAt(1 / 4) }), at(40, { layers: depthAt(1 / 2) }), at(30)];
+    case 'depth':
+      return compoundTiming(true, {});
+    case 'width-share':
+      return compoundTiming(false, narrow);
+    case 'width-factorize':
+      if (target.ffnRank !== 0) throw new ConfigError('model.ffnRank', `width-factorize grows a factorized FFN into a dense one, so the target must be dense (0), got ${target.ffnRank}`);
+      return compoundTiming(false, { ffnRank: factorizeRank(target) });
+    case 'length-truncate':
+      return compoundTiming(false, { length: 'truncate', lengthFactor: K });
+    case 'length-pool':
+      return compoundTiming(false, pooled);
+    case 'compound':
+      return [
+        at(20, { layers: depthAt(1 / 4) }, narrow, pooled),
+        at(20, { layers: depthAt(1 / 2) }, narrow, pooled),
+        at(30, narrow, pooled),
+        at(30),
+      ];
+  }
+}
+
+/**
+ * A preset schedule scaled to `target` and `totalSteps`: the papers' proportions, integer steps
+ * summing exactly to totalSteps. Consecutive stages that rounding (or a preset's timing) makes
+ * identical are merged — a boundary without growth would only restart the learning rate — so at
+ * L = 2, for instance, compound's L/4 and L/2 stages become one 40% stage at L1. Validate the
+ * result with validateSchedule (whether n/2 is allowed depends on the sequence length).
+ */
+export function buildPreset(name: PresetName, totalSteps: number, target: ModelConfig, opts: PresetOptions = {}): ScheduleSpec {
+  if (!PRESET_NAMES.includes(name)) throw new ConfigError('preset', `must be one of ${PRESET_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  const merged: Draft[] = [];
+  for (const d of drafts(name, target, opts.poolReduce ?? 'mean')) {
+    const prev = merged[merged.length - 1];
+    if (prev && sameShape(prev.shape, d.shape)) prev.weight += d.weight;
+    else merged.push({ ...d });
+  }
+  if (!Number.isInteger(totalSteps) || totalSteps < merged.length || totalSteps > MAX_STEPS) {
+    throw new ConfigError('steps', `the "${name}" preset needs a whole number of steps from ${merged.length} (one per stage) to ${MAX_STEPS}, got ${totalSteps}`);
+  }
+  const steps = allocateSteps(merged.map((d) => d.weight), totalSteps);
+  return {
+    preset: name,
+    stages: merged.map((d, i) => ({
+      shape: d.shape,
+      steps: steps[i],
+      lrPolicy: opts.lrPolicy ?? 'reset',
+      optPolicy: opts.optPolicy ?? 'fresh',
+    })),
+    ops: { depth: opts.depth ?? 'stack', width: opts.width ?? 'share', widthNoise: opts.widthNoise ?? 0 },
+  };
+}

@@ -1,0 +1,96 @@
+import { stageLabel } from '../core/schedule/spec.ts';
+import type { Run } from '../state/run.ts';
+import { useRuns } from '../state/runs.ts';
+import { useView, type XAxisKind } from '../state/view.ts';
+import { formatLoss, shortNumber } from './format.ts';
+import { AXIS_LABEL, xOf } from './series.ts';
+
+interface Bar {
+  index: number;
+  label: string;
+  start: number;
+  end: number;
+  /** How far training got inside the bar. */
+  done: number;
+}
+
+/**
+ * Stage bars of a run on the chosen axis: the whole plan for steps and FLOPs, and what was
+ * recorded for wall time (a stage's time is only known once it ran).
+ */
+function barsOf(run: Run, axis: XAxisKind): Bar[] {
+  const x = xOf(run, axis);
+  const bars: Bar[] = [];
+  let from = 0;
+  run.config.schedule.stages.forEach((s, i) => {
+    const to = from + s.steps;
+    const reached = Math.min(Math.max(run.step, from), to);
+    if (axis !== 'time' || run.step > from) {
+      bars.push({ index: i, label: stageLabel(s.shape), start: x(from), end: x(axis === 'time' ? reached : to), done: x(reached) });
+    }
+    from = to;
+  });
+  return bars;
+}
+
+/** A bar per stage of every run on one shared axis, with the growth checks at the boundaries. */
+export function Timeline() {
+  const runs = useRuns((s) => s.runs);
+  const xAxis = useView((s) => s.xAxis);
+  const rows = runs.map((run) => ({ run, bars: barsOf(run, xAxis), x: xOf(run, xAxis) }));
+  const total = Math.max(0, ...rows.flatMap((r) => r.bars.map((b) => b.end)));
+  const pct = (v: number) => `${total > 0 ? (100 * v) / total : 0}%`;
+
+  return (
+    <section aria-label="Stage timeline" className="panel">
+      <h2>Stage timeline</h2>
+      {rows.length === 0 ? <p className="chart-empty">Queue or start a run to see its stages.</p> : null}
+      <div className="timeline">
+        {rows.map(({ run, bars, x }) => (
+          <div key={run.id} className="tl-run">
+            <span className="tl-name">
+              <span className="swatch" style={{ background: run.color }} aria-hidden="true" />
+              {run.label}
+              {bars.length === 0 ? <span className="hint"> — not started</span> : null}
+            </span>
+            <div className="tl-track" role="list" aria-label={`Stages of ${run.label}`}>
+              {bars.map((b) => (
+                <div
+                  key={b.index}
+                  role="listitem"
+                  className="tl-stage"
+                  style={{ left: pct(b.start), width: pct(b.end - b.start), background: `color-mix(in srgb, ${run.color} 30%, transparent)` }}
+                  title={`stage ${b.index + 1}: ${b.label}`}
+                >
+                  <span className="tl-fill" style={{ width: b.end > b.start ? `${(100 * (b.done - b.start)) / (b.end - b.start)}%` : '0', background: run.color }} />
+                  <span>{b.label}</span>
+                </div>
+              ))}
+              {run.growth.map((g) => (
+                <span key={g.step} className="tl-growth" style={{ left: pct(x(g.step)) }} title={`growth at step ${g.step}`} aria-hidden="true" />
+              ))}
+            </div>
+            {run.growth.length ? (
+              <ul className="tl-events" aria-label={`Growth events of ${run.label}`}>
+                {run.growth.map((g) => (
+                  <li key={g.step}>
+                    step {g.step}: {g.fromLabel} → {g.toLabel} ({g.ops.join(', ') || 'no weight change'}): loss {formatLoss(g.lossBefore)} →{' '}
+                    {formatLoss(g.lossAfter)}, max |Δlogit| {shortNumber(g.maxAbsLogitDiff)}
+                    {g.preserving ? ' · function-preserving' : ''}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ))}
+      </div>
+      {total > 0 ? (
+        <div className="tl-axis" aria-hidden="true">
+          <span>0</span>
+          <span>{AXIS_LABEL[xAxis]}</span>
+          <span>{shortNumber(total)}</span>
+        </div>
+      ) : null}
+    </section>
+  );
+}

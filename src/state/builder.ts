@@ -55,7 +55,9 @@ export function initialBuilder(): BuilderState {
 }
 
 interface BuilderActions {
-  set(patch: Partial<Pick<BuilderState, 'norm' | 'seed' | 'backend' | 'lr' | 'evalEvery' | 'policies'>>): void;
+  set(patch: Partial<Pick<BuilderState, 'norm' | 'seed' | 'backend' | 'lr' | 'evalEvery'>>): void;
+  /** Policies of generated stages; hand-edited stages all take them too. */
+  setPolicies(policies: StagePolicies): void;
   setSize(size: SizeName): void;
   setTotalSteps(steps: number): void;
   /** "custom" keeps the shown stages as hand-edited ones. */
@@ -68,6 +70,7 @@ interface BuilderActions {
 export const useBuilder = create<BuilderState & BuilderActions>((set) => ({
   ...initialBuilder(),
   set: (patch) => set(patch),
+  setPolicies: (policies) => set((s) => ({ policies, handStages: s.handStages.map((st) => ({ ...st, ...policies })) })),
   setSize: (size) =>
     set((s) => ({
       size,

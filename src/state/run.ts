@@ -69,8 +69,9 @@ export function applyRunEvent(run: Run, e: WorkerEvent, now: number): Run {
       for (const m of e.steps) cum[m.step] = (cum[m.step - 1] ?? cum[cum.length - 1]) + m.wallMs;
       return { ...run, steps: run.steps.concat(e.steps), cumWallMs: cum, step: Math.max(run.step, e.steps[e.steps.length - 1].step) };
     }
+    // Evaluations and growth happen at known steps: the counter moves before the next metrics read.
     case 'validation':
-      return { ...run, validation: [...run.validation, e.point] };
+      return { ...run, validation: [...run.validation, e.point], step: Math.max(run.step, e.point.step) };
     case 'stage': {
       const stages = run.stages.filter((s) => s.index !== e.stage.index);
       stages.push(e.stage);
@@ -78,7 +79,7 @@ export function applyRunEvent(run: Run, e: WorkerEvent, now: number): Run {
       return { ...run, stages };
     }
     case 'growth':
-      return { ...run, growth: [...run.growth, e.event] };
+      return { ...run, growth: [...run.growth, e.event], step: Math.max(run.step, e.event.step) };
     case 'state': {
       const ended = e.state === 'done' || e.state === 'stopped' || e.state === 'failed';
       return {

@@ -18,6 +18,8 @@ interface SessionState {
   activeId: string | null;
   /** Whether the next queued run starts when the active one ends. */
   queueRunning: boolean;
+  /** Date.now() when Start last ran the queue: runs ended since then still count as part of it. */
+  queueSince: number | null;
 }
 
 export const useSession = create<SessionState>(() => ({
@@ -28,6 +30,7 @@ export const useSession = create<SessionState>(() => ({
   notice: null,
   activeId: null,
   queueRunning: false,
+  queueSince: null,
 }));
 
 let worker: TrainingWorker | null = null;
@@ -81,6 +84,7 @@ export function start(fallback: RunRequest | null): void {
     if (!fallback) return;
     runs.enqueue([fallback]);
   }
+  useSession.setState({ queueSince: Date.now() });
   launchNext();
 }
 

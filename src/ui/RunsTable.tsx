@@ -30,10 +30,10 @@ export function RunsTable() {
                   <th scope="col">Status</th>
                   <th scope="col" className="num">Steps</th>
                   <th scope="col" className="num">Final val loss</th>
-                  <th scope="col" className="num">Total FLOPs</th>
+                  <th scope="col" className="num">FLOPs</th>
                   <th scope="col" className="num">Wall time</th>
-                  <th scope="col" className="num">Speed-up (FLOPs)</th>
-                  <th scope="col" className="num">Speed-up (wall)</th>
+                  <th scope="col" className="num">Speed-up FLOPs</th>
+                  <th scope="col" className="num">Speed-up wall</th>
                   <th scope="col"><span className="visually-hidden">Actions</span></th>
                 </tr>
               </thead>
@@ -60,8 +60,8 @@ export function RunsTable() {
                       <td className="num">{sp ? formatSpeedup(sp.flops) : pending}</td>
                       <td className="num">{sp ? formatSpeedup(sp.wall) : pending}</td>
                       <td>
-                        <button type="button" className="small" onClick={() => remove(r.id)} disabled={isActive(r)} aria-label={`Remove ${r.label}`}>
-                          Remove
+                        <button type="button" className="small" onClick={() => remove(r.id)} disabled={isActive(r)} aria-label={`Remove ${r.label}`} title="Remove">
+                          ×
                         </button>
                       </td>
                     </tr>
@@ -76,8 +76,8 @@ export function RunsTable() {
             </p>
           ))}
           <p className="hint">
-            Speed-up: baseline cost ÷ this run's cost to first reach the baseline's final validation loss (interpolated between validation points, on cumulative
-            forward FLOPs and training wall time).
+            FLOPs: forward FLOPs trained so far. Speed-up: the baseline's cost ÷ this run's cost to first reach the baseline's final validation loss
+            (interpolated between validation points, on cumulative forward FLOPs and training wall time).
           </p>
         </>
       )}

@@ -8,7 +8,8 @@ describe('format', () => {
     expect(shortNumber(1234)).toBe('1.23k');
     expect(shortNumber(2.5e9)).toBe('2.5G');
     expect(shortNumber(0.002)).toBe('2.0e-3');
-    expect(formatFlops(3.14159e12)).toBe('3.14TFLOP');
+    expect(formatFlops(3.14159e12)).toBe('3.14 TFLOP');
+    expect(formatFlops(512)).toBe('512 FLOP');
   });
   it('writes durations, losses and speed-ups', () => {
     expect(formatDuration(450)).toBe('450 ms');

@@ -2,21 +2,28 @@
 
 const SI = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
 
-/** 3 significant digits with an SI suffix past a thousand; tiny values in exponent form. */
-export function shortNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v !== 0 && Math.abs(v) < 0.01) return v.toExponential(1);
+function si(v: number): { x: number; unit: string } {
   let u = 0;
   let x = v;
   while (Math.abs(x) >= 1000 && u < SI.length - 1) {
     x /= 1000;
     u++;
   }
-  return `${Number(x.toPrecision(3))}${SI[u]}`;
+  return { x: Number(x.toPrecision(3)), unit: SI[u] };
+}
+
+/** 3 significant digits with an SI suffix past a thousand; tiny values in exponent form. */
+export function shortNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && Math.abs(v) < 0.01) return v.toExponential(1);
+  const { x, unit } = si(v);
+  return `${x}${unit}`;
 }
 
 export function formatFlops(f: number): string {
-  return Number.isFinite(f) ? `${shortNumber(f)}FLOP` : '—';
+  if (!Number.isFinite(f)) return '—';
+  const { x, unit } = si(f);
+  return `${x} ${unit}FLOP`;
 }
 
 export function formatDuration(ms: number | null): string {

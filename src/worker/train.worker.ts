@@ -39,11 +39,7 @@ async function init(req: Extract<WorkerRequest, { type: 'init' }>): Promise<void
   try {
     const order = req.backend === 'auto' ? BACKEND_NAMES : [req.backend, ...BACKEND_NAMES.filter((b) => b !== req.backend)];
     backend = await selectBackend(order);
-    corpus = await fetchCorpus(req.dataUrl, async (url) => {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`could not load ${url}: HTTP ${res.status}`);
-      return { json: () => res.json(), arrayBuffer: () => res.arrayBuffer() };
-    });
+    corpus = await fetchCorpus(req.dataUrl, (url) => fetch(url));
     post({ type: 'ready', backend });
   } catch (e) {
     post({ type: 'init-failed', message: (e as Error).message });

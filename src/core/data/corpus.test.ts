@@ -101,6 +101,8 @@ describe('fetchCorpus', () => {
   });
 
   it('reports a missing file with its URL', async () => {
-    await expect(fetchCorpus('/nowhere/', diskFetch)).rejects.toThrow(/\/nowhere\/manifest\.json failed with HTTP 404/);
+    // The four files are fetched in parallel: whichever fails first is reported.
+    await expect(fetchCorpus('/nowhere/', diskFetch)).rejects.toThrow(/\/nowhere\/(manifest|vocab|docs)\.json|\/nowhere\/tokens\.bin/);
+    await expect(fetchCorpus('/nowhere/', diskFetch)).rejects.toThrow(/failed with HTTP 404; run `npm run data`/);
   });
 });

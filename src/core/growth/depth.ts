@@ -4,9 +4,7 @@ import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { initParams, type Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
-import type { DepthOp } from '../schedule/spec.ts';
-
-export const DEPTH_OPS: readonly DepthOp[] = ['stack', 'interleave', 'identity', 'random'];
+import { DEPTH_OP_NAMES, type DepthOp } from '../schedule/spec.ts';
 
 /**
  * The old layer each layer of the grown model copies, or null for a freshly initialised layer.
@@ -32,6 +30,11 @@ export function depthSources(op: DepthOp, oldLayers: number, newLayers: number):
  */
 const RESIDUAL_OUTPUTS = ['attn.o.kernel', 'attn.o.bias', 'ffn.w2.kernel', 'ffn.w2.kernelB', 'ffn.w2.bias'];
 
+/** Frees what a failed growth had already made. */
+export function disposeMaps(...maps: Map<string, tf.Variable>[]): void {
+  for (const map of maps) for (const t of map.values()) t.dispose();
+}
+
 function zerosVariable(like: tf.Tensor, trainable: boolean): tf.Variable {
   const z = tf.zerosLike(like);
   const v = tf.variable(z, trainable);
@@ -40,6 +43,20 @@ function zerosVariable(like: tf.Tensor, trainable: boolean): tf.Variable {
 }
 
 const LAYER_NAME = /^layers\.(\d+)\.(.+)$/;
+
+/**
+ * The layer parameters (`layers.*`) of a freshly initialised model of shape `cfg` (BERT init from
+ * initParams). initParams seeds every tensor by (seed, name), so a one-word vocabulary and one
+ * position change no layer weight; they only save making and freeing a V×d table per growth.
+ */
+export function freshLayers(cfg: ModelConfig, seed: number): Params {
+  const layers: Params = new Map();
+  for (const [name, p] of initParams({ ...cfg, vocabSize: 1, maxLen: 1 }, seed)) {
+    if (LAYER_NAME.test(name)) layers.set(name, p);
+    else p.dispose();
+  }
+  return layers;
+}
 
 export interface DepthOptions {
   op: DepthOp;
@@ -65,22 +82,22 @@ export function growDepth(
   to: ModelConfig,
   o: DepthOptions,
 ): { params: Params; adam: AdamState | null } {
-  if (!DEPTH_OPS.includes(o.op)) throw new ConfigError('ops.depth', `must be one of ${DEPTH_OPS.join(', ')}, got ${String(o.op)}`);
+  if (!DEPTH_OP_NAMES.includes(o.op)) throw new ConfigError('ops.depth', `must be one of ${DEPTH_OP_NAMES.join(', ')}, got ${String(o.op)}`);
   const L = from.layers;
   if (to.layers <= L) throw new ConfigError('layers', `depth growth needs more layers than ${L}, got ${to.layers}`);
 
   const suffixes: string[] = [];
   for (const name of params.keys()) {
-    const m = LAYER_NAME.exec(name);
-    if (!m) continue;
-    const i = Number(m[1]);
+    const match = LAYER_NAME.exec(name);
+    if (!match) continue;
+    const i = Number(match[1]);
     if (i >= L) throw new Error(`growDepth: "${name}" is beyond the ${L} layers of the source config`);
-    if (i === 0) suffixes.push(m[2]);
+    if (i === 0) suffixes.push(match[2]);
   }
 
   const sources = depthSources(o.op, L, to.layers);
   const fresh = sources.includes(null)
-    ? initParams({ ...to, layers: to.layers - L }, o.rng.nextUint32())
+    ? freshLayers({ ...to, layers: to.layers - L }, o.rng.nextUint32())
     : null;
 
   const out: Params = new Map();
@@ -124,8 +141,11 @@ export function growDepth(
         else for (const suffix of suffixes) copy(`layers.${src}.${suffix}`, `layers.${j}.${suffix}`);
       });
     }
+  } catch (e) {
+    disposeMaps(out, m, v);
+    throw e;
   } finally {
-    if (fresh) for (const p of fresh.values()) p.dispose();
+    if (fresh) disposeMaps(fresh);
   }
   return { params: out, adam: adam ? { step: adam.step, m, v } : null };
 }

@@ -40,7 +40,9 @@ function checkMatches(params: Params, adam: AdamState | null, cfg: ModelConfig):
  * first (at the old F), then FFN width, then depth, so layers copied by depth are already widened
  * and new layers are initialised at the final shape. Length growth changes no weights. Returns new
  * maps (the inputs are neither changed nor disposed, so the caller can run a growth check first);
- * with `adam` null (optimizer policy "fresh") the returned state is null.
+ * with `adam` null (optimizer policy "fresh") the returned state is null. Carried state keeps its
+ * step: bias correction is then ≈ 1, so parameters that start with zero moments take a first step
+ * of about lr·(1−β1)/√(1−β2) ≈ 3·lr per element (MSG-style zero padding) unless the stage warms up again.
  */
 export function growModel(
   params: Params,

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import type { GrowthOps, StageShape } from '../schedule/spec.ts';
 
 export type GrowthDimension = 'depth' | 'width' | 'length';
 /** Whether the grown model computes the same function: pre-ln-only holds for pre-LN blocks alone. */
@@ -89,8 +90,9 @@ export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
     name: 'Embedding pooling → none',
     preserving: 'never',
     description:
-      'Unmasked tokens stop being mean-pooled in windows of k before the first layer\'s queries; no weights ' +
-      'change, but every layer now sees the full-length sequence, so the function changes.',
+      'Pooling of the unmasked tokens before the first layer\'s queries stops (or its window shrinks, or it ' +
+      'starts as a truncated stage moves to full length). No weights change, but the layers see a different ' +
+      'sequence, so the function changes.',
   },
 ];
 
@@ -99,4 +101,19 @@ export function growthOperator(id: string): GrowthOperator {
   const op = GROWTH_OPERATORS.find((o) => o.id === id);
   if (!op) throw new ConfigError('op', `unknown growth operator "${id}"; valid: ${GROWTH_OPERATORS.map((o) => o.id).join(', ')}`);
   return op;
+}
+
+/**
+ * The operators one growth event from stage shape `from` to `to` applies, in the order growModel
+ * applies them (factorized → dense, width, depth), then the length changes.
+ */
+export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOps): GrowthOperator[] {
+  const ids: string[] = [];
+  if (from.ffnRank > 0 && to.ffnRank === 0) ids.push('width.factorize');
+  if (to.ffnDiv < from.ffnDiv) ids.push(`width.${ops.width}`);
+  if (to.layers > from.layers) ids.push(`depth.${ops.depth}`);
+  if (from.length === 'truncate' && (to.length !== 'truncate' || to.lengthFactor < from.lengthFactor)) ids.push('length.truncate');
+  const pooled = (s: StageShape) => (s.length === 'pool' ? `${s.lengthFactor}:${s.poolReduce}` : null);
+  if (pooled(from) !== pooled(to)) ids.push('length.pool');
+  return ids.map(growthOperator);
 }

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../errors.ts';
 import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { INIT_STD, type Params } from '../model/params.ts';
+import type { Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
-import type { WidthOp } from '../schedule/spec.ts';
+import { WIDTH_OP_NAMES, type WidthOp } from '../schedule/spec.ts';
+import { disposeMaps, freshLayers } from './depth.ts';
 
 /**
  * FFN width growth, FFN(x) = act(x·W1 + b1)·W2 + b2 with F inner units.
@@ -36,8 +37,9 @@ import type { WidthOp } from '../schedule/spec.ts';
  * partners' noise. Input-side copies stay identical: the different output rows already give each
  * copy a different gradient.
  *
- * random (the non-preserving control, any F_to > F_from): the F_to − F_from new units get
- * BERT-initialised input-side weights and output-side rows, zero b1 entries, and zero moments.
+ * random (the non-preserving control, any F_to > F_from): the F_to − F_from new units take their
+ * weights from a freshly initialised model of the grown shape (BERT init, factor-aware std), so
+ * new input-side columns and output-side rows are random, new b1 entries zero; their moments zero.
  */
 
 type Side = 'in' | 'out';
@@ -85,13 +87,6 @@ function splitScales(rows: number, cols: number, k: number, noise: number, rng: 
   return tf.tensor2d(s, [k * rows, cols]);
 }
 
-function normalBlock(shape: number[], rng: Rng): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = INIT_STD * rng.normal();
-  return tf.tensor(data, shape);
-}
-
 export interface WidthOptions {
   op: WidthOp;
   /** ε of the symmetric split (share only); 0 makes exact copies. */
@@ -117,13 +112,38 @@ export function growWidth(
   if (o.op === 'share' && !Number.isInteger(k)) {
     throw new ConfigError('ffn', `share needs the FFN size to grow by an integer factor: ${to.ffn} / ${F} = ${k}; try ${2 * F} or ${3 * F}`);
   }
-  if (o.op !== 'share' && o.op !== 'random') throw new ConfigError('ops.width', `must be "share" or "random", got ${String(o.op)}`);
+  if (!WIDTH_OP_NAMES.includes(o.op)) throw new ConfigError('ops.width', `must be one of ${WIDTH_OP_NAMES.join(', ')}, got ${String(o.op)}`);
   if (!(o.noise >= 0 && o.noise < 1)) throw new ConfigError('ops.widthNoise', `must be a number in [0, 1), got ${String(o.noise)}`);
 
+  const fresh = o.op === 'random' ? freshLayers(to, o.rng.nextUint32()) : null;
+  try {
+    return widen(params, adam, F, to.ffn, o, fresh);
+  } finally {
+    if (fresh) disposeMaps(fresh);
+  }
+}
+
+function widen(
+  params: Params,
+  adam: AdamState | null,
+  F: number,
+  Fto: number,
+  o: WidthOptions,
+  fresh: Params | null,
+): { params: Params; adam: AdamState | null } {
+  const k = Fto / F;
   const out: Params = new Map();
   const m = new Map<string, tf.Variable>();
   const v = new Map<string, tf.Variable>();
-  for (const [name, p] of params) {
+  try {
+    for (const [name, p] of params) widenOne(name, p);
+  } catch (e) {
+    disposeMaps(out, m, v);
+    throw e;
+  }
+  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
+
+  function widenOne(name: string, p: tf.Variable): void {
     const ax = ffnAxis(name);
     const pm = adam?.m.get(name);
     const pv = adam?.v.get(name);
@@ -134,7 +154,7 @@ export function growWidth(
         m.set(name, tf.variable(pm, false));
         v.set(name, tf.variable(pv, false));
       }
-      continue;
+      return;
     }
     if (p.shape[ax.axis] !== F) throw new Error(`growWidth: "${name}" has shape [${p.shape}], expected F = ${F} on axis ${ax.axis}`);
     if (o.op === 'share') {
@@ -142,7 +162,8 @@ export function growWidth(
         const tiled = tileAlong(p, ax.axis, k);
         if (ax.side === 'in') return tiled;
         if (o.noise === 0) return tf.div(tiled, k);
-        return tf.mul(tiled, splitScales(p.shape[0], p.shape[1], k, o.noise, o.rng));
+        const [rows, cols] = p.shape as number[];
+        return tf.mul(tiled, splitScales(rows, cols, k, o.noise, o.rng));
       });
       out.set(name, toVariable(value, p.trainable));
       if (pm && pv) {
@@ -151,9 +172,11 @@ export function growWidth(
         v.set(name, toVariable(tf.tidy(() => (inSide ? tf.div(tileAlong(pv, ax.axis, k), k * k) : tileAlong(pv, ax.axis, k))), false));
       }
     } else {
-      const extraShape = p.shape.map((s, i) => (i === ax.axis ? to.ffn - F : s));
-      const isBias = p.rank === 1;
-      const value = tf.tidy(() => tf.concat([p, isBias ? tf.zeros(extraShape) : normalBlock(extraShape, o.rng)], ax.axis));
+      const init = fresh!.get(name);
+      if (!init) throw new Error(`growWidth: no fresh initialisation for "${name}"`);
+      const extraShape = p.shape.map((s, i) => (i === ax.axis ? Fto - F : s));
+      const begin = p.shape.map((_, i) => (i === ax.axis ? F : 0));
+      const value = tf.tidy(() => tf.concat([p, tf.slice(init, begin, extraShape)], ax.axis));
       out.set(name, toVariable(value, p.trainable));
       if (pm && pv) {
         m.set(name, toVariable(tf.tidy(() => tf.concat([pm, tf.zeros(extraShape)], ax.axis)), false));
@@ -161,7 +184,6 @@ export function growWidth(
       }
     }
   }
-  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
 }
 
 /**
@@ -184,8 +206,16 @@ export function defactorizeFfn(
   const out: Params = new Map();
   const m = new Map<string, tf.Variable>();
   const v = new Map<string, tf.Variable>();
-  for (const [name, p] of params) {
-    if (/^layers\.\d+\.ffn\.w[12]\.kernelB$/.test(name)) continue;
+  try {
+    for (const [name, p] of params) denseOne(name, p);
+  } catch (e) {
+    disposeMaps(out, m, v);
+    throw e;
+  }
+  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
+
+  function denseOne(name: string, p: tf.Variable): void {
+    if (/^layers\.\d+\.ffn\.w[12]\.kernelB$/.test(name)) return;
     const factor = /^(layers\.\d+\.ffn\.w[12])\.kernelA$/.exec(name);
     if (!factor) {
       out.set(name, tf.variable(p, p.trainable));
@@ -196,7 +226,7 @@ export function defactorizeFfn(
         m.set(name, tf.variable(pm, false));
         v.set(name, tf.variable(pv, false));
       }
-      continue;
+      return;
     }
     const base = factor[1];
     const b = params.get(`${base}.kernelB`);
@@ -208,5 +238,4 @@ export function defactorizeFfn(
       v.set(`${base}.kernel`, toVariable(tf.zerosLike(dense), false));
     }
   }
-  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
 }

@@ -114,7 +114,10 @@ export function validateModelConfig(c: ModelConfig, prefix = 'model'): void {
   }
   if (c.norm !== 'pre' && c.norm !== 'post') throw new ConfigError(`${prefix}.norm`, `must be "pre" or "post", got ${String(c.norm)}`);
   inRange(`${prefix}.dropout`, c.dropout, 0, 1, true);
-  inRange(`${prefix}.lnEps`, c.lnEps, 0, 1);
+  // Zero would make LayerNorm of an all-zero row (an empty pooled query slot) 0·∞ = NaN.
+  if (typeof c.lnEps !== 'number' || !(c.lnEps > 0 && c.lnEps <= 1)) {
+    throw new ConfigError(`${prefix}.lnEps`, `must be a number in (0, 1], got ${String(c.lnEps)}`);
+  }
 }
 
 export function validateTrainConfig(t: TrainConfig, model: ModelConfig, prefix = 'train'): void {

@@ -3,7 +3,7 @@ import type { MlmBatch } from '../data/batch.ts';
 import { deriveSeed } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from './config.ts';
-import { attention, dense, dropout, feedForward, gelu, keyBias, layerNorm, param, type AttentionShape } from './layers.ts';
+import { attention, dense, dropout, feedForward, gatherRows, gelu, keyBias, layerNorm, param, type AttentionShape } from './layers.ts';
 import type { Params } from './params.ts';
 import { poolRows, type PoolPlan } from './pooling.ts';
 
@@ -73,7 +73,7 @@ function hiddenStates(
   }
   const seedAt = dropoutSeeds(cfg, opts);
 
-  const tok = tf.reshape(tf.gather(param(params, 'emb.tok'), tf.reshape(ids, [B * n])), [B, n, d]);
+  const tok = tf.reshape(gatherRows(param(params, 'emb.tok'), tf.reshape(ids, [B * n]) as tf.Tensor1D), [B, n, d]);
   const pos = tf.slice(param(params, 'emb.pos'), [0, 0], [n, d]);
   let x: tf.Tensor2D = tf.reshape(tf.add(tok, pos), [B * n, d]);
   x = dropout(layerNorm(x, params, 'emb.ln', cfg.lnEps), cfg.dropout, seedAt(0));
@@ -141,7 +141,7 @@ export function mlmForward(params: Params, cfg: ModelConfig, batch: MlmBatch, op
     const mask = tf.tensor2d(batch.attentionMask, [B, n]);
     const { h } = hiddenStates(params, cfg, ids, mask, opts);
     const rows = opts.pool ? opts.pool.maskedPositions : batch.maskedPositions;
-    const picked = tf.gather(h, tf.tensor1d(rows, 'int32'));
+    const picked = gatherRows(h, tf.tensor1d(rows, 'int32'));
     const t = layerNorm(gelu(dense(picked, params, 'mlm.dense')), params, 'mlm.ln', cfg.lnEps);
     const logits = tf.add(tf.matMul(t, param(params, 'emb.tok'), false, true), param(params, 'mlm.out.bias'));
     const targets = tf.oneHot(tf.tensor1d(batch.maskedLabels, 'int32'), cfg.vocabSize, 1, 0, 'float32');

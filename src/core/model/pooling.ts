@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.ts';
 import { ConfigError } from '../errors.ts';
-import { MASK_BIAS } from './layers.ts';
+import { MASK_BIAS, gatherRows } from './layers.ts';
 
 export type PoolReduce = 'mean' | 'max';
 export const POOL_REDUCES: readonly PoolReduce[] = ['mean', 'max'];
@@ -12,6 +12,7 @@ export const POOL_REDUCES: readonly PoolReduce[] = ['mean', 'max'];
  * consecutive windows of k (in order, with the masked tokens taken out first), the masked tokens one
  * per slot, then empty padding slots up to queryLen. Slot q of row b reads up to k rows of the
  * [B·n, d] stream: member j is entry ((b·queryLen)+q)·k+j of sourceRows/sourceWeights.
+ * A plan belongs to the batch it was made from: with another batch it reads the wrong rows.
  */
 export interface PoolPlan {
   k: number;
@@ -100,7 +101,7 @@ export function makePoolPlan(batch: MlmBatch, k: number, reduce: PoolReduce): Po
 export function poolRows(x: tf.Tensor2D, plan: PoolPlan): tf.Tensor2D {
   const rows = plan.batchSize * plan.queryLen;
   const d = x.shape[1];
-  const members = tf.reshape(tf.gather(x, tf.tensor1d(plan.sourceRows, 'int32')), [rows, plan.k, d]);
+  const members = tf.reshape(gatherRows(x, tf.tensor1d(plan.sourceRows, 'int32')), [rows, plan.k, d]);
   const w = tf.tensor3d(plan.sourceWeights, [rows, plan.k, 1]);
   if (plan.reduce === 'mean') return tf.sum(tf.mul(members, w), 1);
   // Unused members get the mask bias so they never win the max; empty slots are then zeroed.

@@ -117,19 +117,21 @@ export class Experiment {
   /** Runs one optimizer step, plus evaluation and growth when they fall due. */
   async step(): Promise<void> {
     if (this.finished) return;
-    await this.trainer.step();
-    const step = this.trainer.globalStep;
-    const stage = this.config.schedule.stages[this.stageIndex];
-    const stageDone = step - this.stageStart >= stage.steps;
-    if (stageDone || step % this.config.train.logEvery === 0) await this.flush();
+    // The trainer reads metrics back every logEvery steps and at the stage's end.
+    this.ingest(await this.trainer.step());
     if (this.finished) return;
+    const step = this.trainer.globalStep;
+    const stageDone = this.trainer.done;
     if (step % this.config.train.evalEvery === 0 || step === this.config.train.steps) await this.evaluate(step);
     if (stageDone) await this.endStage(step);
   }
 
   /** Reads back pending metrics now (a paused run shows its latest step). */
   async flush(): Promise<void> {
-    const metrics = await this.trainer.flush();
+    this.ingest(await this.trainer.flush());
+  }
+
+  private ingest(metrics: StepMetrics[]): void {
     if (metrics.length === 0) return;
     for (const m of metrics) {
       this.steps.push(m);

@@ -41,7 +41,7 @@ describe('decaysWeight', () => {
 
 describe('adamwUpdate', () => {
   it('matches a hand computation over two steps, with bias correction and decoupled decay', () => {
-    const params = new Map([
+    const params = new Map<string, tf.Variable>([
       ['w.kernel', tf.variable(tf.tensor1d([1, -2]))],
       ['w.bias', tf.variable(tf.tensor1d([1, -2]))],
     ]);
@@ -85,7 +85,7 @@ describe('adamwUpdate', () => {
   });
 
   it('leaves parameters without a gradient untouched and leaks no tensors', () => {
-    const params = new Map([
+    const params = new Map<string, tf.Variable>([
       ['a.kernel', tf.variable(tf.tensor2d([[1, 2], [3, 4]]))],
       ['b.kernel', tf.variable(tf.tensor1d([5, 6]))],
     ]);

@@ -21,8 +21,9 @@ export function createAdamState(params: Params): AdamState {
   const v = new Map<string, tf.Variable>();
   for (const [name, p] of params) {
     // Unnamed variables: tfjs names are global and would collide across grown models.
-    m.set(name, tf.variable(tf.zerosLike(p), false));
-    v.set(name, tf.variable(tf.zerosLike(p), false));
+    // tidy frees the zero tensors; the variables keep their own reference to the data.
+    m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
   return { step: 0, m, v };
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone ships no gradient functions (the union package registers them); training needs them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlmBatch } from '../data/batch.ts';
 import { deriveSeed } from '../data/rng.ts';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';

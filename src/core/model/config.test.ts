@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.ts';
+import { SIZE_NAMES, SIZES, validateModelConfig, validateTrainConfig, type ModelConfig } from './config.ts';
+
+const good: ModelConfig = {
+  vocabSize: 50, hidden: 8, layers: 2, heads: 2, ffn: 16, ffnRank: 0, maxLen: 10, norm: 'post', dropout: 0.1, lnEps: 1e-12,
+};
+
+/** The field of the ConfigError thrown, or a marker when none or another error is thrown. */
+function fieldOf(c: ModelConfig, prefix?: string): string {
+  try {
+    validateModelConfig(c, prefix);
+  } catch (e) {
+    return e instanceof ConfigError ? e.field : `not a ConfigError: ${String(e)}`;
+  }
+  return 'valid';
+}
+
+describe('validateModelConfig', () => {
+  it('accepts the size presets and factorized / pre-LN variants', () => {
+    for (const s of SIZE_NAMES) {
+      expect(fieldOf(SIZES[s].model)).toBe('valid');
+      expect(() => validateTrainConfig(SIZES[s].train, SIZES[s].model)).not.toThrow();
+    }
+    expect(fieldOf({ ...good, norm: 'pre', ffnRank: 4, dropout: 0 })).toBe('valid');
+  });
+
+  const bad: [string, Partial<ModelConfig>, string][] = [
+    ['heads not dividing hidden', { heads: 3 }, 'model.heads'],
+    ['more heads than hidden units', { heads: 16 }, 'model.heads'],
+    ['zero layers', { layers: 0 }, 'model.layers'],
+    ['fractional layers', { layers: 1.5 }, 'model.layers'],
+    ['zero heads', { heads: 0 }, 'model.heads'],
+    ['NaN hidden', { hidden: NaN }, 'model.hidden'],
+    ['tiny vocabulary', { vocabSize: 5 }, 'model.vocabSize'],
+    ['zero maxLen', { maxLen: 0 }, 'model.maxLen'],
+    ['negative dropout', { dropout: -0.1 }, 'model.dropout'],
+    ['dropout of 1', { dropout: 1 }, 'model.dropout'],
+    ['unknown norm', { norm: 'mid' as ModelConfig['norm'] }, 'model.norm'],
+    ['negative ffnRank', { ffnRank: -1 }, 'model.ffnRank'],
+    ['fractional ffnRank', { ffnRank: 1.5 }, 'model.ffnRank'],
+    ['ffnRank saving nothing', { ffnRank: 8 }, 'model.ffnRank'],
+    ['zero lnEps', { lnEps: 0 }, 'model.lnEps'],
+    ['negative lnEps', { lnEps: -1e-5 }, 'model.lnEps'],
+  ];
+  for (const [label, over, field] of bad) {
+    it(`rejects ${label}, naming ${field}`, () => expect(fieldOf({ ...good, ...over })).toBe(field));
+  }
+
+  it('says what would be valid, and prefixes the field', () => {
+    try {
+      validateModelConfig({ ...good, heads: 3 }, 'stages[1].model');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).field).toBe('stages[1].model.heads');
+      expect((e as Error).message).toContain('1, 2, 4, 8');
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import { SIZES } from '../core/model/config.ts';
+import { factorizeRank } from '../core/schedule/presets.ts';
+import { DEPTH_OP_NAMES, POOL_REDUCES } from '../core/schedule/spec.ts';
+import { GROWTH_OPERATORS } from '../core/growth/registry.ts';
+import { useBuilder } from '../state/builder.ts';
+import type { Dims } from '../state/dims.ts';
+import { issueFor } from '../state/issue.ts';
+import { NumberField, SelectField } from './Fields.tsx';
+import { useBuilt } from './useBuilt.ts';
+
+const describe = (id: string) => GROWTH_OPERATORS.find((o) => o.id === id)?.description;
+
+/**
+ * One toggle per growth dimension with its operator and factor; switching a dimension on or off,
+ * or changing a factor, rebuilds the schedule on CompoundGrow's timing.
+ */
+export function DimensionToggles() {
+  const { dims, setDims, source, size } = useBuilder();
+  const { issue } = useBuilt();
+  const update = (patch: Partial<{ [K in keyof Dims]: Partial<Dims[K]> }>) =>
+    setDims({
+      depth: { ...dims.depth, ...patch.depth },
+      width: { ...dims.width, ...patch.width },
+      length: { ...dims.length, ...patch.length },
+    });
+  // Stage-shape problems of a generated schedule come from the toggles' factors.
+  const generated = source !== 'hand';
+  const err = (own: string, stageField: RegExp) => issueFor(issue, own) ?? (generated ? issueFor(issue, stageField) : null);
+  const { depth, width, length } = dims;
+
+  return (
+    <fieldset>
+      <legend>Growth dimensions</legend>
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={depth.on} onChange={(e) => update({ depth: { on: e.target.checked } })} />
+          Grow depth
+        </label>
+        <div className="grid2">
+          <SelectField
+            label="Depth operator"
+            value={depth.op}
+            options={DEPTH_OP_NAMES}
+            onChange={(op) => update({ depth: { op } })}
+            error={issueFor(issue, 'ops.depth')}
+          />
+          <NumberField
+            label="Depth factor"
+            value={depth.factor}
+            step={1}
+            min={2}
+            disabled={!depth.on}
+            onChange={(factor) => update({ depth: { factor } })}
+            error={err('dims.depth.factor', /^stages\[\d+\]\.(shape\.layers|model\.)/)}
+          />
+        </div>
+      </div>
+      <p className="hint">{describe(`depth.${depth.op}`)}</p>
+
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={width.on} onChange={(e) => update({ width: { on: e.target.checked } })} />
+          Grow width
+        </label>
+        <div className="grid2">
+          <SelectField
+            label="Width operator"
+            value={width.mode}
+            options={[
+              { value: 'share', label: 'share k' },
+              { value: 'factorize', label: 'factorize h' },
+              { value: 'random', label: 'random k' },
+            ]}
+            onChange={(mode) =>
+              update({
+                width: { mode, factor: mode === 'factorize' ? factorizeRank(SIZES[size].model) : width.mode === 'factorize' ? 2 : width.factor },
+              })
+            }
+            error={issueFor(issue, 'ops.width')}
+          />
+          <NumberField
+            label={width.mode === 'factorize' ? 'Width rank h' : 'Width factor k'}
+            value={width.factor}
+            step={1}
+            min={1}
+            disabled={!width.on}
+            onChange={(factor) => update({ width: { factor } })}
+            error={err('dims.width.factor', /^stages\[\d+\]\.shape\.(ffnDiv|ffnRank)$/)}
+          />
+          {width.mode === 'share' ? (
+            <NumberField
+              label="Share noise ε"
+              value={width.noise}
+              step={0.001}
+              min={0}
+              disabled={!width.on}
+              onChange={(noise) => update({ width: { noise } })}
+              error={issueFor(issue, 'ops.widthNoise')}
+            />
+          ) : null}
+        </div>
+      </div>
+
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={length.on} onChange={(e) => update({ length: { on: e.target.checked } })} />
+          Grow length
+        </label>
+        <div className="grid2">
+          <SelectField
+            label="Length operator"
+            value={length.mode}
+            options={[
+              { value: 'truncate', label: 'truncate k' },
+              { value: 'pool', label: 'pool k' },
+            ]}
+            onChange={(mode) => update({ length: { mode } })}
+          />
+          <NumberField
+            label="Length factor k"
+            value={length.factor}
+            step={1}
+            min={2}
+            disabled={!length.on}
+            onChange={(factor) => update({ length: { factor } })}
+            error={err('dims.length.factor', /^stages\[\d+\]\.shape\.(length|lengthFactor)$/)}
+          />
+          {length.mode === 'pool' ? (
+            <SelectField label="Pool reduction" value={length.reduce} options={POOL_REDUCES} onChange={(reduce) => update({ length: { reduce } })} />
+          ) : null}
+        </div>
+      </div>
+      {source === 'hand' ? <p className="hint">The stages below are edited by hand; changing a toggle or factor rebuilds them.</p> : null}
+    </fieldset>
+  );
+}

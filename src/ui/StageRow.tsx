@@ -1,0 +1,96 @@
+import type { StageFlopsPlan } from '../core/schedule/flops.ts';
+import { LENGTH_MODES, OPT_POLICIES, POOL_REDUCES, stageLabel, type StageShape, type StageSpec } from '../core/schedule/spec.ts';
+import { LR_POLICIES } from '../core/train/lr.ts';
+import { issueFor, type FieldIssue } from '../state/issue.ts';
+import { NumberField, SelectField } from './Fields.tsx';
+import { formatFlops } from './format.ts';
+
+interface Props {
+  index: number;
+  count: number;
+  stage: StageSpec;
+  flops: StageFlopsPlan | null;
+  /** Share of the schedule's forward FLOPs. */
+  share: number | null;
+  issue: FieldIssue | null;
+  onChange(stage: StageSpec): void;
+  onMove(delta: -1 | 1): void;
+  onRemove(): void;
+}
+
+/** One stage of the schedule: its shape, steps and policies, with buttons to move or remove it. */
+export function StageRow({ index, count, stage, flops, share, issue, onChange, onMove, onRemove }: Props) {
+  const p = `stages[${index}]`;
+  const n = index + 1;
+  const err = (f: string) => issueFor(issue, `${p}.${f}`);
+  const shape = (patch: Partial<StageShape>) => onChange({ ...stage, shape: { ...stage.shape, ...patch } });
+  const own = (text: string) => (
+    <>
+      <span className="visually-hidden">Stage {n} </span>
+      {text}
+    </>
+  );
+  const general = issueFor(issue, new RegExp(`^${p.replace(/[[\]]/g, '\\$&')}(\\.model\\..*|\\.shape)?$`));
+
+  return (
+    <li className="stage-item" aria-label={`Stage ${n}: ${stageLabel(stage.shape)}`}>
+      <div className="stage-head">
+        <span className="stage-title">
+          Stage {n} · {stageLabel(stage.shape)}
+        </span>
+        <span className="stage-buttons">
+          <button type="button" className="small" data-stage={index} data-action="up" disabled={index === 0} onClick={() => onMove(-1)} aria-label={`Move stage ${n} up`}>
+            ↑
+          </button>
+          <button
+            type="button"
+            className="small"
+            data-stage={index}
+            data-action="down"
+            disabled={index === count - 1}
+            onClick={() => onMove(1)}
+            aria-label={`Move stage ${n} down`}
+          >
+            ↓
+          </button>
+          <button type="button" className="small" disabled={count === 1} onClick={onRemove} aria-label={`Remove stage ${n}`}>
+            Remove
+          </button>
+        </span>
+      </div>
+      <div className="grid3">
+        <NumberField label={own('Steps')} value={stage.steps} step={1} min={1} onChange={(steps) => onChange({ ...stage, steps })} error={err('steps')} />
+        <NumberField label={own('Layers')} value={stage.shape.layers} step={1} min={1} onChange={(layers) => shape({ layers })} error={err('shape.layers')} />
+        <NumberField label={own('FFN divisor')} value={stage.shape.ffnDiv} step={1} min={1} onChange={(ffnDiv) => shape({ ffnDiv })} error={err('shape.ffnDiv')} />
+        <NumberField label={own('FFN rank (0 = dense)')} value={stage.shape.ffnRank} step={1} min={0} onChange={(ffnRank) => shape({ ffnRank })} error={err('shape.ffnRank')} />
+        <SelectField
+          label={own('Length')}
+          value={stage.shape.length}
+          options={LENGTH_MODES}
+          onChange={(length) => shape({ length, lengthFactor: length === 'full' ? 1 : Math.max(2, stage.shape.lengthFactor) })}
+          error={err('shape.length')}
+        />
+        <NumberField
+          label={own('Length factor')}
+          value={stage.shape.lengthFactor}
+          step={1}
+          min={1}
+          disabled={stage.shape.length === 'full'}
+          onChange={(lengthFactor) => shape({ lengthFactor })}
+          error={err('shape.lengthFactor')}
+        />
+        {stage.shape.length === 'pool' ? (
+          <SelectField label={own('Pool reduction')} value={stage.shape.poolReduce} options={POOL_REDUCES} onChange={(poolReduce) => shape({ poolReduce })} error={err('shape.poolReduce')} />
+        ) : null}
+        <SelectField label={own('Learning-rate policy')} value={stage.lrPolicy} options={LR_POLICIES} onChange={(lrPolicy) => onChange({ ...stage, lrPolicy })} error={err('lrPolicy')} />
+        <SelectField label={own('Optimizer policy')} value={stage.optPolicy} options={OPT_POLICIES} onChange={(optPolicy) => onChange({ ...stage, optPolicy })} error={err('optPolicy')} />
+      </div>
+      {general ? <p className="field-error">{general}</p> : null}
+      {flops ? (
+        <p className="hint">
+          {formatFlops(flops.forwardFlops)} forward ({formatFlops(flops.forwardFlopsPerStep)} per step){share !== null ? ` · ${(100 * share).toFixed(0)}% of the schedule` : ''}
+        </p>
+      ) : null}
+    </li>
+  );
+}

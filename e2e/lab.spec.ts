@@ -23,7 +23,7 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
   });
 
   await test.step('build: tiny model, 40 steps, queue baseline and compound', async () => {
-    await tinyExperiment(page, 40);
+    await tinyExperiment(page, 30);
     await screenshots(page, testInfo, 'builder');
     const queue = page.getByRole('region', { name: 'Queue' });
     await queue.getByRole('checkbox', { name: 'baseline' }).check();
@@ -60,7 +60,7 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
     const figure = {
       what: 'main-thread long tasks (PerformanceObserver "longtask", > 50 ms) while the compound run trains in the worker',
       backend: 'webgpu (Chromium, SwiftShader)',
-      run: { preset: 'compound', size: 'tiny', steps: 40 },
+      run: { preset: 'compound', size: 'tiny', steps: 30 },
       windowMs: Math.round(to - from),
       count: tasks.length,
       totalMs: Math.round(durations.reduce((s, d) => s + d, 0)),

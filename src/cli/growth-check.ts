@@ -55,7 +55,10 @@ function caseFor(op: GrowthOperator, target: ModelConfig, seqLen: number): Case 
   const ops: GrowthOps = { depth: 'stack', width: 'share', widthNoise: 0 };
   const same = { from: target, to: target, ops, trainSeqLen: seqLen, poolBefore: null };
   const [dim, name] = op.id.split('.');
-  if (dim === 'depth') return { ...same, from: { ...target, layers: Math.max(1, target.layers / 2) }, ops: { ...ops, depth: name as GrowthOps['depth'] } };
+  // 2 -> 4 layers, so stack ([0,1,0,1]) and interleave ([0,0,1,1]) differ.
+  if (dim === 'depth') {
+    return { ...same, from: { ...target, layers: 2 }, to: { ...target, layers: 4 }, ops: { ...ops, depth: name as GrowthOps['depth'] } };
+  }
   if (name === 'factorize') return { ...same, from: { ...target, ffnRank: Math.max(1, Math.floor(target.hidden / 4)) } };
   if (dim === 'width') return { ...same, from: { ...target, ffn: target.ffn / 2 }, ops: { ...ops, width: name as GrowthOps['width'] } };
   if (name === 'truncate') return { ...same, trainSeqLen: seqLen / 2 };

@@ -11,7 +11,8 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>>
 const USAGE = `usage: growlab <command> [flags]
 commands:
   train         train a mini-BERT over a growth schedule
-                (--size tiny|small|lab, --steps N, --seed S, --backend cpu|wasm|webgpu, --preset NAME, --norm pre|post, --out FILE, --json)
+                (--size tiny|small|lab, --steps N, --seed S, --backend cpu|wasm|webgpu, --preset NAME, --norm pre|post,
+                 --layers, --hidden, --heads, --ffn, --lr, --out FILE, --json)
   growth-check  train a tiny model briefly, grow it, compare loss and logits before and after
                 (--op ID | --all, --norm pre|post, --backend, --json)
   flops         per-stage FLOPs and speed-up of a preset

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { SIZES, SIZE_NAMES, type SizeName } from '../core/model/config.ts';
+import { SIZES, SIZE_NAMES, validateModelConfig, type SizeName } from '../core/model/config.ts';
 import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { Experiment, type ExperimentConfig } from '../core/run/experiment.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import type { BackendName } from '../core/backend.ts';
-import { choice, parseFlags, positiveInt, nonNegativeInt } from './args.ts';
+import { UsageError, choice, parseFlags, positiveInt, nonNegativeInt } from './args.ts';
 
 const NODE_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 
@@ -18,6 +18,11 @@ export const TRAIN_FLAGS = {
   backend: { type: 'string' },
   preset: { type: 'string' },
   norm: { type: 'string' },
+  layers: { type: 'string' },
+  hidden: { type: 'string' },
+  heads: { type: 'string' },
+  ffn: { type: 'string' },
+  lr: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -30,14 +35,25 @@ export function experimentFromFlags(v: Record<string, string | boolean | undefin
   const seed = nonNegativeInt('seed', v.seed, 1);
   const preset = choice<PresetName>('preset', v.preset, PRESET_NAMES, 'baseline');
   const norm = choice('norm', v.norm, ['pre', 'post'] as const, base.model.norm);
-  const model = { ...base.model, norm };
+  const model = {
+    ...base.model,
+    norm,
+    layers: positiveInt('layers', v.layers, base.model.layers),
+    hidden: positiveInt('hidden', v.hidden, base.model.hidden),
+    heads: positiveInt('heads', v.heads, base.model.heads),
+    ffn: positiveInt('ffn', v.ffn, base.model.ffn),
+  };
+  const lr = v.lr === undefined ? base.train.lr : Number(v.lr);
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`--lr: expected a positive number, got "${String(v.lr)}"`);
   const train = {
     ...base.train,
     steps,
+    lr,
     // Short runs still log and evaluate at least a few times.
     evalEvery: Math.min(base.train.evalEvery, steps),
     warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(steps / 10))),
   };
+  validateModelConfig(model);
   return { size, model, train, schedule: buildPreset(preset, steps, model), seed };
 }
 

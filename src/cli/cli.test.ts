@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
+
+async function growlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function lastJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+describe('growlab bad input', () => {
+  it.each([
+    [['train', '--size', 'huge'], /--size: unknown value "huge" \(allowed: tiny, small, lab\)/],
+    [['train', '--backend', 'tpu'], /--backend: unknown value "tpu" \(allowed: cpu, wasm, webgpu\)/],
+    [['train', '--steps', 'ten'], /--steps: expected a positive integer, got "ten"/],
+    [['train', '--frobnicate'], /train: Unknown option '--frobnicate' \(allowed flags: .*--size/],
+    [['train', '--hidden', '30', '--heads', '4'], /model\.heads: hidden size 30 must be divisible by heads 4; allowed heads: 1, 2, 3, 5, 6, 10, 15, 30/],
+    [['train', '--preset', 'grow-everything'], /--preset: unknown value "grow-everything" \(allowed: baseline, .*compound\)/],
+    [['flops', '--preset', 'compound', '--model', 'gpt'], /--model: unknown value "gpt"/],
+    [['growth-check', '--op', 'depth.teleport'], /op: unknown growth operator "depth\.teleport"; valid: depth\.stack/],
+    [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, bench\)/],
+  ])('%j exits 2 with one line naming the problem', async (args, message) => {
+    const r = await growlab(...args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+});
+
+describe('growlab train', () => {
+  it('is deterministic and its JSON summary has the documented fields', async () => {
+    const args = ['train', '--size', 'tiny', '--steps', '20', '--backend', 'cpu', '--seed', '3', '--json'];
+    const [a, b] = [await growlab(...args), await growlab(...args)];
+    expect(a.code).toBe(0);
+    const ja = lastJson(a.stdout);
+    const jb = lastJson(b.stdout);
+    for (const k of ['steps', 'firstLoss', 'finalLoss', 'valLoss', 'valAcc', 'tokensPerSec', 'backend', 'stages', 'flops', 'baselineFlops', 'flopsSpeedup']) {
+      expect(ja).toHaveProperty(k);
+    }
+    expect(ja.steps).toBe(20);
+    expect(ja.backend).toBe('cpu');
+    for (const k of ['firstLoss', 'finalLoss', 'valLoss', 'valAcc']) expect(ja[k]).toBe(jb[k]);
+  });
+});
+
+describe('growlab flops', () => {
+  it('prints per-stage FLOPs whose sum is the total', async () => {
+    const r = await growlab('flops', '--preset', 'compound', '--model', 'bert-base', '--json');
+    expect(r.code).toBe(0);
+    const j = lastJson(r.stdout) as { stages: { forwardFlops: number }[]; flops: number; baselineFlops: number; flopsSpeedup: number };
+    expect(j.stages).toHaveLength(4);
+    const sum = j.stages.reduce((s, st) => s + st.forwardFlops, 0);
+    expect(Math.abs(sum - j.flops) / j.flops).toBeLessThan(1e-12);
+    expect(j.flopsSpeedup).toBeCloseTo(j.baselineFlops / j.flops, 12);
+  });
+});

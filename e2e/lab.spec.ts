@@ -14,7 +14,7 @@ test.beforeEach(async ({ page }) => {
 });
 
 test('queues baseline and compound on WebGPU, pauses and resumes, and compares them', async ({ page }, testInfo) => {
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   await page.goto('/');
 
   await test.step('backend badge names WebGPU', async () => {
@@ -50,7 +50,7 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
   await test.step('long tasks on the main thread while compound trains (bench figure)', async () => {
     await expect(runRow(page, 'compound')).toContainText('running', { timeout: 180_000 });
     const from = await page.evaluate(() => performance.now());
-    await expect(runRow(page, 'compound')).toContainText('done', { timeout: 180_000 });
+    await expect(runRow(page, 'compound')).toContainText('done', { timeout: 300_000 });
     const to = await page.evaluate(() => performance.now());
     const tasks = await page.evaluate(
       ([a, b]) => (window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks.filter((t) => t.start >= a && t.start <= b),

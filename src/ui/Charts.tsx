@@ -1,5 +1,7 @@
+import { memo } from 'react';
+import type { Run } from '../state/run.ts';
 import { useRuns } from '../state/runs.ts';
-import { useView } from '../state/view.ts';
+import { useView, type XAxisKind } from '../state/view.ts';
 import { AxisSwitch } from './AxisSwitch.tsx';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { AXIS_LABEL, runSeries } from './series.ts';
@@ -7,8 +9,14 @@ import { useThrottled } from './useThrottled.ts';
 
 /** Live loss, learning-rate and throughput curves of every run, overlaid, one colour per run. */
 export function Charts() {
-  const runs = useThrottled(useRuns((s) => s.runs), 250).filter((r) => r.steps.length > 0);
+  const runs = useThrottled(useRuns((s) => s.runs), 250);
   const xAxis = useView((s) => s.xAxis);
+  return <ChartPanels runs={runs} xAxis={xAxis} />;
+}
+
+// Memoised on the throttled runs, so store updates between throttle ticks do not redraw the charts.
+const ChartPanels = memo(function ChartPanels({ runs: all, xAxis }: { runs: Run[]; xAxis: XAxisKind }) {
+  const runs = all.filter((r) => r.steps.length > 0);
   const xLabel = AXIS_LABEL[xAxis];
   const series = runs.map((r) => ({ run: r, s: runSeries(r, xAxis) }));
   const loss: ChartLine[] = series.flatMap(({ run, s }) => [
@@ -49,4 +57,4 @@ export function Charts() {
       </section>
     </div>
   );
-}
+});

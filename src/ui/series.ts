@@ -3,8 +3,10 @@ import type { Run } from '../state/run.ts';
 import type { XAxisKind } from '../state/view.ts';
 import { finitePoints, lttb, type XY } from './downsample.ts';
 
-/** Points per drawn series: enough for a smooth curve, few enough that ten runs redraw quickly. */
+/** Points per drawn loss series: enough for a smooth curve, few enough that ten runs redraw quickly. */
 export const MAX_POINTS = 500;
+/** The small learning-rate and throughput charts need fewer. */
+export const MAX_SMALL_POINTS = 200;
 
 export interface RunSeries {
   train: XY[];
@@ -35,12 +37,12 @@ export function runSeries(run: Run, axis: XAxisKind): RunSeries {
   const hit = byAxis[axis];
   if (hit) return hit;
   const x = xOf(run, axis);
-  const pick = (f: (m: Run['steps'][number]) => number) => lttb(finitePoints(run.steps.map((m) => ({ x: x(m.step), y: f(m) }))), MAX_POINTS);
+  const pick = (f: (m: Run['steps'][number]) => number, max: number) => lttb(finitePoints(run.steps.map((m) => ({ x: x(m.step), y: f(m) }))), max);
   const series: RunSeries = {
-    train: pick((m) => m.loss),
+    train: pick((m) => m.loss, MAX_POINTS),
     validation: finitePoints(run.validation.map((p) => ({ x: x(p.step), y: p.loss }))),
-    lr: pick((m) => m.lr),
-    tokensPerSec: pick((m) => (m.wallMs > 0 ? m.tokens / (m.wallMs / 1000) : NaN)),
+    lr: pick((m) => m.lr, MAX_SMALL_POINTS),
+    tokensPerSec: pick((m) => (m.wallMs > 0 ? m.tokens / (m.wallMs / 1000) : NaN), MAX_SMALL_POINTS),
   };
   byAxis[axis] = series;
   return series;

@@ -1,20 +1,23 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 
-/** The value at most every `ms` (plus the latest one after a pause), so heavy charts redraw at a few Hz. */
+/**
+ * The value at most every `ms` (and the latest one after a pause), handed over as a transition:
+ * heavy children (the charts) then render in interruptible slices instead of one long task.
+ */
 export function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
   const last = useRef(0);
   useEffect(() => {
+    const show = () => {
+      last.current = performance.now();
+      startTransition(() => setShown(value));
+    };
     const wait = last.current + ms - performance.now();
     if (wait <= 0) {
-      last.current = performance.now();
-      setShown(value);
+      show();
       return;
     }
-    const t = setTimeout(() => {
-      last.current = performance.now();
-      setShown(value);
-    }, wait);
+    const t = setTimeout(show, wait);
     return () => clearTimeout(t);
   }, [value, ms]);
   return shown;

@@ -57,7 +57,9 @@ export function clipByGlobalNorm(
     throw new RangeError(`clipByGlobalNorm: maxNorm must be a finite number >= 0 (0 disables clipping), got ${maxNorm}`);
   }
   const squares = [...grads.values()].map((g) => tf.sum<tf.Scalar>(tf.square(g)));
-  const norm: tf.Scalar = squares.length ? tf.sqrt(tf.addN(squares)) : tf.scalar(0);
+  // One stack + sum, not tf.addN: WebGPU's AddN binds one storage buffer per input and fails
+  // past the adapter's limit (8 on SwiftShader) with a model's dozens of gradients.
+  const norm: tf.Scalar = squares.length ? tf.sqrt(tf.sum(tf.stack(squares))) : tf.scalar(0);
   if (maxNorm === 0) return { grads, norm };
   const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
   const clipped = new Map<string, tf.Tensor>();

@@ -139,8 +139,9 @@ export function Queue() {
           <div className="queue-total">
             <progress max={totalFlops} value={doneFlops} aria-label="Queue progress" />
             <span>
-              Queue: {pending.length} run{pending.length === 1 ? '' : 's'} left · ETA {formatDuration(totalEta)}
-              {queueRunning ? '' : ' · press Start to run it'}
+              {pending.length === 0
+                ? `Queue finished: ${batch.length} run${batch.length === 1 ? '' : 's'}.`
+                : `Queue: ${pending.length} run${pending.length === 1 ? '' : 's'} left · ETA ${formatDuration(totalEta)}${queueRunning ? '' : ' · press Start to run it'}`}
             </span>
           </div>
         </>

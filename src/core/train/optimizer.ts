@@ -59,7 +59,7 @@ export function clipByGlobalNorm(
   const squares = [...grads.values()].map((g) => tf.sum<tf.Scalar>(tf.square(g)));
   // One stack + sum, not tf.addN: WebGPU's AddN binds one storage buffer per input and fails
   // past the adapter's limit (8 on SwiftShader) with a model's dozens of gradients.
-  const norm: tf.Scalar = squares.length ? tf.sqrt(tf.sum(tf.stack(squares))) : tf.scalar(0);
+  const norm: tf.Scalar = squares.length ? tf.sqrt(tf.sum<tf.Scalar>(tf.stack(squares))) : tf.scalar(0);
   if (maxNorm === 0) return { grads, norm };
   const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
   const clipped = new Map<string, tf.Tensor>();

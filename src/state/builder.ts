@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import { SIZES, type NormPlacement, type SizeName } from '../core/model/config.ts';
 import type { GrowthOps, PresetName, StageSpec } from '../core/schedule/spec.ts';
-import { allocateSteps, opsOf, presetDims, shapeKey, withOpsOf, type Dims, type StagePolicies } from './dims.ts';
+import { allocateSteps } from '../core/schedule/presets.ts';
+import { opsOf, presetDims, shapeKey, withOpsOf, type Dims, type StagePolicies } from './dims.ts';
 import type { BackendRequest } from './session.ts';
 
 /**

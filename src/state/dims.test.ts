@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SIZES } from '../core/model/config.ts';
-import { buildPreset } from '../core/schedule/presets.ts';
+import { allocateSteps, buildPreset } from '../core/schedule/presets.ts';
 import { PRESET_NAMES } from '../core/schedule/spec.ts';
-import { allocateSteps, matchingPreset, presetDims, scheduleFromDims, shapeKey } from './dims.ts';
+import { matchingPreset, presetDims, scheduleFromDims, shapeKey } from './dims.ts';
 
 const policies = { lrPolicy: 'reset', optPolicy: 'fresh' } as const;
 

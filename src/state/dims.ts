@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.ts';
 import type { ModelConfig } from '../core/model/config.ts';
-import { factorizeRank } from '../core/schedule/presets.ts';
+import { allocateSteps, factorizeRank } from '../core/schedule/presets.ts';
 import type { DepthOp, GrowthOps, LrPolicy, OptPolicy, PoolReduce, PresetName, ScheduleSpec, StageShape } from '../core/schedule/spec.ts';
 
 /** Depth grows by `factor` per stage: L/factor², L/factor, then L. */
@@ -86,30 +86,6 @@ export function matchingPreset(d: Dims, target: ModelConfig): PresetName | 'cust
   const key = shapeKey(d);
   const names: PresetName[] = ['baseline', 'depth', 'width-share', 'width-factorize', 'length-truncate', 'length-pool', 'compound'];
   return names.find((n) => shapeKey(presetDims(n, target)) === key) ?? 'custom';
-}
-
-/**
- * Integer steps in proportion to the weights, summing exactly to `total`: floors, then the largest
- * remainders (earlier first on ties), then at least one step each, taken from the longest. The
- * same rule as buildPreset, so toggles that match a preset reproduce it step for step.
- */
-export function allocateSteps(weights: readonly number[], total: number): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const steps = weights.map((w) => Math.floor((w * total) / sum));
-  const order = weights.map((w, i) => ({ i, rem: (w * total) % sum })).sort((a, b) => b.rem - a.rem || a.i - b.i);
-  let left = total - steps.reduce((a, b) => a + b, 0);
-  for (const { i } of order) {
-    if (left === 0) break;
-    steps[i]++;
-    left--;
-  }
-  for (let i = 0; i < steps.length; i++) {
-    if (steps[i] > 0) continue;
-    const longest = steps.indexOf(Math.max(...steps));
-    steps[longest]--;
-    steps[i]++;
-  }
-  return steps;
 }
 
 function factorAtLeast(field: string, v: number, min: number, what: string): void {

@@ -65,7 +65,7 @@ function sameShape(a: StageShape, b: StageShape): boolean {
  * remainders (earlier stage first on ties), then every stage given at least one step by taking
  * from the longest.
  */
-function allocateSteps(weights: number[], total: number): number[] {
+export function allocateSteps(weights: readonly number[], total: number): number[] {
   const sum = weights.reduce((a, b) => a + b, 0);
   const steps = weights.map((w) => Math.floor((w * total) / sum));
   const order = weights.map((w, i) => ({ i, rem: (w * total) % sum })).sort((a, b) => b.rem - a.rem || a.i - b.i);

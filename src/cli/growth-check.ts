@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend.ts';
-import { SIZES, type ModelConfig } from '../core/model/config.ts';
+import { SIZES, type ModelConfig, type PoolSetting } from '../core/model/config.ts';
 import { initParams, disposeParams, type Params } from '../core/model/params.ts';
 import { makePoolPlan, type PoolPlan } from '../core/model/pooling.ts';
 import { MlmBatcher, fixedBatches } from '../core/data/batcher.ts';
@@ -48,7 +48,7 @@ interface Case {
   ops: GrowthOps;
   /** Sequence length trained before growth (truncation trains shorter). */
   trainSeqLen: number;
-  poolBefore: { k: number; reduce: 'mean' | 'max' } | null;
+  poolBefore: PoolSetting | null;
 }
 
 function caseFor(op: GrowthOperator, target: ModelConfig, seqLen: number): Case {

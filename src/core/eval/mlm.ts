@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.ts';
 import { ConfigError } from '../errors.ts';
-import type { ModelConfig } from '../model/config.ts';
+import type { ModelConfig, PoolSetting } from '../model/config.ts';
 import { mlmForward } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pooling.ts';
@@ -23,7 +23,7 @@ export async function evaluateMlm(
   params: Params,
   model: ModelConfig,
   batches: MlmBatch[],
-  pool: { k: number; reduce: 'mean' | 'max' } | null = null,
+  pool: PoolSetting | null = null,
 ): Promise<MlmEval> {
   if (batches.length === 0) throw new ConfigError('evalBatches', 'the held-out set is empty; it needs at least one batch');
   let predictions = 0;

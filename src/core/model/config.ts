@@ -2,6 +2,16 @@ import { ConfigError } from '../errors.ts';
 
 export type NormPlacement = 'pre' | 'post';
 
+/** How embedding pooling reduces each window of k unmasked tokens. */
+export type PoolReduce = 'mean' | 'max';
+export const POOL_REDUCES: readonly PoolReduce[] = ['mean', 'max'];
+
+/** Embedding pooling of a stage's first-layer queries (grow_bert's EmbedPoolLayer). */
+export interface PoolSetting {
+  k: number;
+  reduce: PoolReduce;
+}
+
 /** Shape and architecture of a mini-BERT. Everything growth can change is a plain number here. */
 export interface ModelConfig {
   /** Vocabulary cap: compact-vocabulary ids >= vocabSize become [UNK]. */

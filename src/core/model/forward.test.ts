@@ -5,10 +5,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng } from '../data/rng.ts';
-import type { ModelConfig } from './config.ts';
+import type { ModelConfig, PoolReduce } from './config.ts';
 import { encode, mlmForward, mlmLoss, type ForwardOptions } from './forward.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
-import { makePoolPlan, type PoolReduce } from './pooling.ts';
+import { makePoolPlan } from './pooling.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
-import { makePoolPlan, poolQueryLen, poolRows, type PoolReduce } from './pooling.ts';
+import { makePoolPlan, poolQueryLen, poolRows } from './pooling.ts';
+import type { PoolReduce } from './config.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

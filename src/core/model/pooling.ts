@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.ts';
 import { ConfigError } from '../errors.ts';
+import { POOL_REDUCES, type PoolReduce } from './config.ts';
 import { MASK_BIAS, gatherRows } from './layers.ts';
-
-export type PoolReduce = 'mean' | 'max';
-export const POOL_REDUCES: readonly PoolReduce[] = ['mean', 'max'];
 
 /**
  * How the first layer's queries are built from the full-length embedding stream (grow_bert's

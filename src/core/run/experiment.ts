@@ -1,4 +1,4 @@
-import type { BatchSource, PoolSetting } from '../train/trainer.ts';
+import type { BatchSource } from '../train/trainer.ts';
 import { StageTrainer } from '../train/trainer.ts';
 import { createAdamState, disposeAdamState, type AdamState } from '../train/optimizer.ts';
 import { stageLrFn } from '../train/lr.ts';
@@ -8,7 +8,7 @@ import { MlmBatcher, fixedBatches } from '../data/batcher.ts';
 import type { Corpus } from '../data/corpus.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng, deriveSeed } from '../data/rng.ts';
-import { validateModelConfig, validateTrainConfig, type ModelConfig, type SizeName, type TrainConfig } from '../model/config.ts';
+import { validateModelConfig, validateTrainConfig, type ModelConfig, type PoolSetting, type SizeName, type TrainConfig } from '../model/config.ts';
 import { disposeParams, initParams, type Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pooling.ts';
 import type { ScheduleSpec, StageSpec } from '../schedule/spec.ts';

@@ -1,7 +1,8 @@
-import type { ModelConfig } from '../model/config.ts';
+import { POOL_REDUCES, type ModelConfig, type PoolReduce, type PoolSetting } from '../model/config.ts';
 import type { LrPolicy } from '../train/lr.ts';
 
-export type { LrPolicy };
+export type { LrPolicy, PoolReduce };
+export { POOL_REDUCES };
 
 /** How new layers are made when depth grows (see growth/depth.ts). */
 export type DepthOp = 'stack' | 'interleave' | 'identity' | 'random';
@@ -12,13 +13,11 @@ export type DepthOp = 'stack' | 'interleave' | 'identity' | 'random';
 export type WidthOp = 'share' | 'random';
 export type LengthMode = 'full' | 'truncate' | 'pool';
 export type OptPolicy = 'fresh' | 'carry';
-export type PoolReduce = 'mean' | 'max';
 
 export const DEPTH_OP_NAMES: readonly DepthOp[] = ['stack', 'interleave', 'identity', 'random'];
 export const WIDTH_OP_NAMES: readonly WidthOp[] = ['share', 'random'];
 export const LENGTH_MODES: readonly LengthMode[] = ['full', 'truncate', 'pool'];
 export const OPT_POLICIES: readonly OptPolicy[] = ['fresh', 'carry'];
-export const POOL_REDUCES: readonly PoolReduce[] = ['mean', 'max'];
 
 /** The model and input one stage trains, relative to the target (final) model. */
 export interface StageShape {
@@ -89,7 +88,7 @@ export function stageSeqLen(targetSeqLen: number, shape: StageShape): number {
 }
 
 /** Embedding pooling of a stage's first-layer queries, or null when it does not pool. */
-export function stagePool(shape: StageShape): { k: number; reduce: PoolReduce } | null {
+export function stagePool(shape: StageShape): PoolSetting | null {
   return shape.length === 'pool' ? { k: shape.lengthFactor, reduce: shape.poolReduce } : null;
 }
 

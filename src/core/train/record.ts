@@ -1,4 +1,4 @@
-import type { ModelConfig, SizeName, TrainConfig } from '../model/config.ts';
+import type { ModelConfig, PoolSetting, SizeName, TrainConfig } from '../model/config.ts';
 
 /** One optimizer step as read back from the device. */
 export interface StepMetrics {
@@ -25,7 +25,7 @@ export interface ValidationPoint {
 export interface StageShape {
   model: ModelConfig;
   seqLen: number;
-  pool: { k: number; reduce: 'mean' | 'max' } | null;
+  pool: PoolSetting | null;
 }
 
 export interface StageRecord {

@@ -9,7 +9,8 @@ import { makePoolPlan } from '../model/pooling.ts';
 import { stageLrFn } from './lr.ts';
 import { createAdamState, disposeAdamState } from './optimizer.ts';
 import type { StepMetrics } from './record.ts';
-import { StageTrainer, type PoolSetting } from './trainer.ts';
+import { StageTrainer } from './trainer.ts';
+import type { PoolSetting } from '../model/config.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

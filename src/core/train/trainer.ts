@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlmBatch } from '../data/batch.ts';
 import { deriveSeed } from '../data/rng.ts';
-import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import type { ModelConfig, PoolSetting, TrainConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pooling.ts';
@@ -12,11 +12,6 @@ import type { StepMetrics } from './record.ts';
 
 export interface BatchSource {
   next(): MlmBatch;
-}
-
-export interface PoolSetting {
-  k: number;
-  reduce: 'mean' | 'max';
 }
 
 export interface StageTrainerOptions {

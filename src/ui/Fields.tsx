@@ -45,12 +45,7 @@ export function NumberField({ label, value, onChange, error, hint, disabled, ste
           onChange(parse(e.target.value));
         }}
       />
-      {error ? (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      ) : null}
-      {hint ? <p className="hint">{hint}</p> : null}
+      <FieldNotes id={id} error={error} hint={hint} />
     </div>
   );
 }
@@ -81,12 +76,21 @@ export function SelectField<T extends string>({ label, value, options, onChange,
           );
         })}
       </select>
+      <FieldNotes id={id} error={error} hint={hint} />
+    </div>
+  );
+}
+
+/** The message beside a field (referenced by aria-describedby) and its hint. */
+function FieldNotes({ id, error, hint }: Pick<FieldProps, 'error' | 'hint'> & { id: string }) {
+  return (
+    <>
       {error ? (
         <p id={`${id}-error`} className="field-error">
           {error}
         </p>
       ) : null}
       {hint ? <p className="hint">{hint}</p> : null}
-    </div>
+    </>
   );
 }

@@ -144,7 +144,8 @@ export function mlmForward(params: Params, cfg: ModelConfig, batch: MlmBatch, op
     const picked = gatherRows(h, tf.tensor1d(rows, 'int32'));
     const t = layerNorm(gelu(dense(picked, params, 'mlm.dense')), params, 'mlm.ln', cfg.lnEps);
     const logits = tf.add(tf.matMul(t, param(params, 'emb.tok'), false, true), param(params, 'mlm.out.bias'));
-    const targets = tf.oneHot(tf.tensor1d(batch.maskedLabels, 'int32'), cfg.vocabSize, 1, 0, 'float32');
+    // The wasm OneHot kernel ignores a float32 dtype and writes int32 bits: one-hot as int32, then cast.
+    const targets = tf.cast(tf.oneHot(tf.tensor1d(batch.maskedLabels, 'int32'), cfg.vocabSize), 'float32');
     const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), targets), 1));
     // An all-padding batch has loss 0 rather than 0/0.
     const loss = tf.div(tf.sum(tf.mul(nll, tf.tensor1d(batch.maskedWeights))), weightSum > 0 ? weightSum : 1);

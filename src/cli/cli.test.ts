@@ -67,3 +67,36 @@ describe('growlab flops', () => {
     expect(j.flopsSpeedup).toBeCloseTo(j.baselineFlops / j.flops, 12);
   });
 });
+
+describe('growlab train --resume', () => {
+  it('continues a stopped run from its checkpoint file with the losses of the uninterrupted run (cpu)', async () => {
+    const { mkdtemp, readFile, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'growlab-resume-'));
+    const common = ['--size', 'tiny', '--steps', '16', '--preset', 'stack', '--backend', 'cpu', '--seed', '4'];
+    expect((await growlab('train', ...common, '--out', join(dir, 'full.json'))).code).toBe(0);
+    const stopped = await growlab('train', ...common, '--stop-after', '7', '--out', join(dir, 'part.json'));
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/stopped after step 7/);
+    const resumed = await growlab('train', '--resume', join(dir, 'part.safetensors'), '--backend', 'cpu', '--out', join(dir, 'rest.json'));
+    expect(resumed.code).toBe(0);
+    const full = JSON.parse(await readFile(join(dir, 'full.json'), 'utf8'));
+    const rest = JSON.parse(await readFile(join(dir, 'rest.json'), 'utf8'));
+    expect(rest.summary.steps).toBe(16);
+    expect(rest.steps.map((s: { loss: number }) => s.loss)).toEqual(full.steps.map((s: { loss: number }) => s.loss));
+    expect(rest.checkpoint).toBe('rest.safetensors');
+
+    await writeFile(join(dir, 'junk.safetensors'), 'not a checkpoint at all');
+    for (const [args, message] of [
+      [['--resume', join(dir, 'junk.safetensors')], /checkpoint: .*not a safetensors file/],
+      [['--resume', join(dir, 'nope.safetensors')], /--resume: cannot read .*ENOENT/],
+      [['--resume', join(dir, 'part.safetensors'), '--size', 'small'], /--resume takes the run's config from the checkpoint; drop --size/],
+      [['--save-every', '5'], /--save-every needs --checkpoint-out/],
+    ] as const) {
+      const r = await growlab('train', ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
+    }
+  }, 240_000);
+});

@@ -1,9 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SIZES, SIZE_NAMES, validateModelConfig, type SizeName } from '../core/model/config.ts';
 import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
-import { Experiment, type ExperimentConfig } from '../core/run/experiment.ts';
+import { Experiment, type ExperimentConfig, type ExperimentHooks } from '../core/run/experiment.ts';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint/checkpoint.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import type { BackendName } from '../core/backend.ts';
@@ -25,7 +27,38 @@ export const TRAIN_FLAGS = {
   lr: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  resume: { type: 'string' },
+  'save-every': { type: 'string' },
+  'checkpoint-out': { type: 'string' },
+  'stop-after': { type: 'string' },
 } as const;
+
+/** Flags that define the run; with --resume the checkpoint defines it instead. */
+const CONFIG_FLAGS = ['size', 'steps', 'seed', 'preset', 'norm', 'layers', 'hidden', 'heads', 'ffn', 'lr'] as const;
+
+async function readCheckpointFile(path: string): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new UsageError(`--resume: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodeCheckpoint(bytes);
+}
+
+/** Replaces the file only once the new one is whole, so an interrupted write never leaves a broken checkpoint. */
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** --checkpoint-out, else beside --out (run.json -> run.safetensors), else none. */
+function checkpointPath(v: Record<string, string | boolean | undefined>): string | null {
+  if (typeof v['checkpoint-out'] === 'string') return v['checkpoint-out'];
+  if (typeof v.out === 'string') return resolve(dirname(v.out), `${basename(v.out).replace(/\.json$/i, '')}.safetensors`);
+  return null;
+}
 
 /** Builds the experiment a set of train flags describes (shared by train and bench). */
 export function experimentFromFlags(v: Record<string, string | boolean | undefined>): ExperimentConfig {
@@ -59,7 +92,16 @@ export function experimentFromFlags(v: Record<string, string | boolean | undefin
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const v = parseFlags(argv, TRAIN_FLAGS, 'train');
-  const config = experimentFromFlags(v);
+  const resumeFrom = typeof v.resume === 'string' ? await readCheckpointFile(v.resume) : null;
+  if (resumeFrom) {
+    const clash = CONFIG_FLAGS.filter((f) => v[f] !== undefined);
+    if (clash.length) throw new UsageError(`--resume takes the run's config from the checkpoint; drop ${clash.map((f) => `--${f}`).join(', ')}`);
+  }
+  const config = resumeFrom ? resumeFrom.config : experimentFromFlags(v);
+  const saveEvery = nonNegativeInt('save-every', v['save-every'], 0);
+  const stopAfter = v['stop-after'] === undefined ? null : positiveInt('stop-after', v['stop-after'], 1);
+  const ckptPath = checkpointPath(v);
+  if (saveEvery > 0 && !ckptPath) throw new UsageError('--save-every needs --checkpoint-out FILE (or --out run.json, which puts run.safetensors beside it)');
   const backendName = choice<BackendName>('backend', v.backend, NODE_BACKENDS, 'cpu');
   const json = v.json === true;
   tf.enableProdMode();
@@ -67,7 +109,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const corpus = await loadCorpus();
   const total = config.train.steps;
   const t0 = performance.now();
-  const exp = new Experiment(config, corpus, backend.name, {
+  let writing = Promise.resolve();
+  const hooks: ExperimentHooks = {
+    onCheckpoint(c) {
+      if (!ckptPath) return;
+      // Writes are chained so the file on disk is always the latest whole checkpoint.
+      const bytes = encodeCheckpoint(c);
+      writing = writing.then(() => writeAtomic(ckptPath, bytes));
+    },
     onMetrics(ms) {
       const last = ms[ms.length - 1];
       const elapsed = (performance.now() - t0) / 1000;
@@ -85,18 +134,31 @@ export async function trainCommand(argv: string[]): Promise<void> {
     onGrowth(g) {
       log(`  grow ${g.fromLabel} -> ${g.toLabel} [${g.ops.join(', ')}]: loss ${g.lossBefore.toFixed(4)} -> ${g.lossAfter.toFixed(4)}, max |Δlogit| ${g.maxAbsLogitDiff.toExponential(2)}`);
     },
-  });
-  log(`growlab train: size ${config.size}, preset ${config.schedule.preset}, ${total} steps, seed ${config.seed}, backend ${backend.name}`);
-  while (!exp.done) await exp.step();
+  };
+  const options = { checkpointEvery: saveEvery };
+  const exp = resumeFrom ? Experiment.fromCheckpoint(resumeFrom, corpus, backend.name, hooks, options) : new Experiment(config, corpus, backend.name, hooks, options);
+  log(resumeFrom
+    ? `growlab train: resuming ${v.resume} at step ${resumeFrom.step}/${total} (trained on ${resumeFrom.backend}), backend ${backend.name}`
+    : `growlab train: size ${config.size}, preset ${config.schedule.preset}, ${total} steps, seed ${config.seed}, backend ${backend.name}`);
+  while (!exp.done) {
+    if (stopAfter !== null && exp.globalStep >= stopAfter) {
+      await exp.stop();
+      log(`stopped after step ${exp.globalStep} (--stop-after)${ckptPath ? `; resume with --resume ${ckptPath}` : ''}`);
+      break;
+    }
+    await exp.step();
+  }
+  await writing;
   const record = exp.record;
+  if (ckptPath && typeof v.out === 'string') record.checkpoint = relative(dirname(resolve(v.out)), resolve(ckptPath));
   exp.dispose();
   if (exp.divergence) {
     const d = exp.divergence;
     log(`stopped: loss became ${d.loss} at step ${d.step} in stage ${d.stageIndex + 1} (${d.stageLabel}); the record keeps everything before it`);
   }
   if (typeof v.out === 'string') {
-    await writeFile(v.out, JSON.stringify(record, null, 1));
-    log(`wrote ${v.out}`);
+    await writeAtomic(v.out, JSON.stringify(record, null, 1));
+    log(`wrote ${v.out}${ckptPath ? ` and ${ckptPath}` : ''}`);
   }
   const s = record.summary;
   if (json) {
@@ -108,7 +170,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       flopsSpeedup: exp.flops.flopsSpeedup,
     }));
   } else {
-    log(`done: ${s.steps} steps, loss ${s.firstLoss?.toFixed(4)} -> ${s.finalLoss?.toFixed(4)}, validation loss ${s.valLoss?.toFixed(4)}, acc ${((s.valAcc ?? 0) * 100).toFixed(2)}%, ${s.tokensPerSec?.toFixed(0)} tok/s`);
+    log(`done: ${s.steps} steps, loss ${s.firstLoss?.toFixed(4)} -> ${s.finalLoss?.toFixed(4)}, validation loss ${s.valLoss?.toFixed(4) ?? 'not run'}, acc ${s.valAcc === null ? 'n/a' : `${(s.valAcc * 100).toFixed(2)}%`}, ${s.tokensPerSec?.toFixed(0)} tok/s`);
   }
   if (exp.divergence) process.exitCode = 3;
 }

@@ -4,7 +4,7 @@ import { createAdamState, disposeAdamState, type AdamState } from '../train/opti
 import { stageLrFn } from '../train/lr.ts';
 import { summarize, type GrowthEventRecord, type RunRecord, type StageRecord, type StepMetrics, type ValidationPoint } from '../train/record.ts';
 import { evaluateMlm } from '../eval/mlm.ts';
-import { MlmBatcher, fixedBatches } from '../data/batcher.ts';
+import { MlmBatcher, fixedBatches, type BatcherCursor } from '../data/batcher.ts';
 import type { Corpus } from '../data/corpus.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng, deriveSeed } from '../data/rng.ts';
@@ -18,6 +18,8 @@ import { scheduleFlops, type ScheduleFlops } from '../schedule/flops.ts';
 import { growModel } from '../growth/grow.ts';
 import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
+import { checkpointAdam, checkpointParams, readTensors, type Checkpoint } from '../checkpoint/checkpoint.ts';
+import { ConfigError } from '../errors.ts';
 
 /** Everything that defines a run; the builder edits it, share links and run records carry it. */
 export interface ExperimentConfig {
@@ -36,6 +38,27 @@ export interface ExperimentHooks {
   /** A stage started (endStep is its planned end) or finished (wallMs final). */
   onStage?(stage: StageRecord, phase: 'start' | 'end'): void;
   onGrowth?(event: GrowthEventRecord): void;
+  /** A checkpoint was taken: every checkpointEvery steps, right after each growth, and when the run ends. */
+  onCheckpoint?(checkpoint: Checkpoint, reason: CheckpointReason): void;
+}
+
+export type CheckpointReason = 'interval' | 'growth' | 'end';
+
+export interface ExperimentOptions {
+  /** Checkpoint every this many steps (0 or absent: only at growth and at the end); needs hooks.onCheckpoint. */
+  checkpointEvery?: number;
+}
+
+/** Where a run is, beyond weights and moments: what a checkpoint needs to continue it exactly. */
+interface ExperimentState {
+  stageStart: number;
+  stepsInStage: number;
+  growthRng: number[];
+  /** Training data cursors, one per sequence length the run has used (keyed by seqLen). */
+  cursors: Record<string, BatcherCursor>;
+  stageWallMs: number;
+  trainWallMs: number;
+  tokensSeen: number;
 }
 
 export interface Divergence {
@@ -71,35 +94,107 @@ export class Experiment {
   private readonly backend: string;
   private readonly valBatches: MlmBatch[];
   private readonly rng: Rng;
+  private readonly options: ExperimentOptions;
+  /** One stream per sequence length, kept across stages so a later stage continues the data, not restarts it. */
+  private readonly batchers = new Map<number, MlmBatcher>();
   private params: Params;
   private adam: AdamState;
   private stageIndex = 0;
   private trainer: StageTrainer;
   private stageStart = 0;
   private stageWallMs = 0;
-  private readonly steps: StepMetrics[] = [];
-  private readonly validation: ValidationPoint[] = [];
-  private readonly stages: StageRecord[] = [];
-  private readonly growthEvents: GrowthEventRecord[] = [];
+  private steps: StepMetrics[] = [];
+  private validation: ValidationPoint[] = [];
+  private stages: StageRecord[] = [];
+  private growthEvents: GrowthEventRecord[] = [];
   private trainWallMs = 0;
   private tokensSeen = 0;
-  private readonly createdAt = new Date().toISOString();
+  private createdAt = new Date().toISOString();
   private finished = false;
   divergence: Divergence | null = null;
 
-  constructor(config: ExperimentConfig, corpus: Corpus, backend: string, hooks: ExperimentHooks = {}) {
+  /** `from` continues a checkpointed run (use Experiment.fromCheckpoint). */
+  constructor(config: ExperimentConfig, corpus: Corpus, backend: string, hooks: ExperimentHooks = {}, options: ExperimentOptions = {}, from?: Checkpoint) {
     validateExperiment(config);
+    const every = options.checkpointEvery ?? 0;
+    if (!Number.isInteger(every) || every < 0) throw new ConfigError('checkpointEvery', `must be a non-negative integer (0 = only at growth and the end), got ${every}`);
     this.config = config;
     this.corpus = corpus;
     this.backend = backend;
     this.hooks = hooks;
+    this.options = options;
     this.flops = experimentFlops(config);
-    this.rng = new Rng(deriveSeed(config.seed, 0x6770));
     this.valBatches = fixedBatches(corpus, 'validation', this.batcherOpts(config.train.seqLen, 0x7661), config.train.evalBatches);
-    const first = this.stageConfig(0);
-    this.params = initParams(first, deriveSeed(config.seed, 0x696e));
-    this.adam = createAdamState(this.params);
-    this.trainer = this.makeTrainer(0);
+    if (!from) {
+      this.rng = new Rng(deriveSeed(config.seed, 0x6770));
+      this.params = initParams(this.stageConfig(0), deriveSeed(config.seed, 0x696e));
+      this.adam = createAdamState(this.params);
+      this.trainer = this.makeTrainer(0);
+      return;
+    }
+    const state = from.state as ExperimentState;
+    this.rng = Rng.fromState(state.growthRng);
+    for (const [seqLen, cursor] of Object.entries(state.cursors)) this.batcherFor(Number(seqLen)).setCursor(cursor);
+    this.stageIndex = from.stageIndex;
+    this.stageStart = state.stageStart;
+    this.trainWallMs = state.trainWallMs;
+    this.tokensSeen = state.tokensSeen;
+    const r = structuredClone(from.record);
+    this.createdAt = r.createdAt;
+    this.steps = r.steps;
+    this.validation = r.validation;
+    this.stages = r.stages;
+    this.growthEvents = r.growthEvents;
+    // A stopped run closed its stage early; resuming reopens it to its planned end.
+    const current = this.stages[this.stages.length - 1];
+    if (current) current.endStep = this.stageStart + config.schedule.stages[this.stageIndex].steps;
+    this.params = checkpointParams(from);
+    this.adam = checkpointAdam(from);
+    this.trainer = this.makeTrainer(this.stageIndex, state.stepsInStage);
+    this.stageWallMs = state.stageWallMs;
+    this.finished = this.trainer.done && this.stageIndex === config.schedule.stages.length - 1;
+  }
+
+  /** Continues a run from a checkpoint: on the same backend, the same losses as the run that was never interrupted. */
+  static fromCheckpoint(c: Checkpoint, corpus: Corpus, backend: string, hooks: ExperimentHooks = {}, options: ExperimentOptions = {}): Experiment {
+    const state = c.state as Partial<ExperimentState> | null;
+    if (!state || typeof state !== 'object' || !Array.isArray(state.growthRng) || typeof state.cursors !== 'object' || !Number.isInteger(state.stepsInStage)) {
+      throw new ConfigError('checkpoint', 'its resume state is missing or damaged, so the run cannot continue (its weights can still be evaluated)');
+    }
+    return new Experiment(c.config, corpus, backend, hooks, options, c);
+  }
+
+  /** The run now, as a checkpoint (pending metrics are read back first). */
+  async checkpoint(): Promise<Checkpoint> {
+    await this.flush();
+    const cursors: Record<string, BatcherCursor> = {};
+    for (const [seqLen, b] of this.batchers) cursors[String(seqLen)] = b.getCursor();
+    const state: ExperimentState = {
+      stageStart: this.stageStart,
+      stepsInStage: this.trainer.stepsDone,
+      growthRng: this.rng.getState(),
+      cursors,
+      stageWallMs: this.stageWallMs,
+      trainWallMs: this.trainWallMs,
+      tokensSeen: this.tokensSeen,
+    };
+    const [params, m, v] = await Promise.all([readTensors(this.params), readTensors(this.adam.m), readTensors(this.adam.v)]);
+    return {
+      config: this.config,
+      step: this.trainer.globalStep,
+      stageIndex: this.stageIndex,
+      model: this.stageConfig(this.stageIndex),
+      backend: this.backend,
+      record: structuredClone(this.record),
+      state,
+      params,
+      adam: { step: this.adam.step, m, v },
+    };
+  }
+
+  private async emitCheckpoint(reason: CheckpointReason): Promise<void> {
+    if (!this.hooks.onCheckpoint || this.divergence) return;
+    this.hooks.onCheckpoint(await this.checkpoint(), reason);
   }
 
   get done(): boolean {
@@ -124,6 +219,9 @@ export class Experiment {
     const stageDone = this.trainer.done;
     if (step % this.config.train.evalEvery === 0 || step === this.config.train.steps) await this.evaluate(step);
     if (stageDone) await this.endStage(step);
+    const every = this.options.checkpointEvery ?? 0;
+    if (this.finished) await this.emitCheckpoint('end');
+    else if (!stageDone && every > 0 && step % every === 0) await this.emitCheckpoint('interval');
   }
 
   /** Reads back pending metrics now (a paused run shows its latest step). */
@@ -153,8 +251,10 @@ export class Experiment {
   async stop(): Promise<void> {
     if (this.finished) return;
     await this.flush();
-    if (!this.finished) this.closeStage(this.trainer.globalStep);
+    if (this.finished) return;
+    this.closeStage(this.trainer.globalStep);
     this.finished = true;
+    await this.emitCheckpoint('end');
   }
 
   get record(): RunRecord {
@@ -197,11 +297,21 @@ export class Experiment {
     return stageSeqLen(this.config.train.seqLen, this.config.schedule.stages[i].shape);
   }
 
-  private makeTrainer(i: number): StageTrainer {
+  private batcherFor(seqLen: number): MlmBatcher {
+    let b = this.batchers.get(seqLen);
+    if (!b) {
+      // Every run with the same seed sees the same data order at a given sequence length.
+      b = new MlmBatcher(this.corpus, 'train', this.batcherOpts(seqLen, 0x7472 + seqLen));
+      this.batchers.set(seqLen, b);
+    }
+    return b;
+  }
+
+  /** The trainer of stage i; a resumed stage (stepsDone > 0) keeps its existing stage record. */
+  private makeTrainer(i: number, stepsDone = 0): StageTrainer {
     const stage = this.config.schedule.stages[i];
     const seqLen = this.stageSeq(i);
-    // Every run with the same seed sees the same data order at a given sequence length.
-    const source: BatchSource = new MlmBatcher(this.corpus, 'train', this.batcherOpts(seqLen, 0x7472 + seqLen));
+    const source: BatchSource = this.batcherFor(seqLen);
     const pool: PoolSetting | null = stagePool(stage.shape);
     const trainer = new StageTrainer({
       params: this.params,
@@ -220,7 +330,9 @@ export class Experiment {
       }),
       globalStepStart: this.stageStart,
       stageSteps: stage.steps,
+      stepsDoneAtStart: stepsDone,
     });
+    if (stepsDone > 0 || this.stages.some((s) => s.index === i)) return trainer;
     this.stageWallMs = 0;
     const record: StageRecord = {
       index: i,
@@ -301,5 +413,6 @@ export class Experiment {
     this.stageIndex = next;
     this.stageStart = step;
     this.trainer = this.makeTrainer(next);
+    await this.emitCheckpoint('growth');
   }
 }

@@ -92,6 +92,8 @@ export interface RunRecord {
   wallTimeMs: number;
   tokensSeen: number;
   summary: RunSummary;
+  /** The CLI's final checkpoint of this run, relative to the run file (set by `growlab train --out`). */
+  checkpoint?: string;
 }
 
 /** Steps averaged for firstLoss and finalLoss (windows overlap when a run is shorter than two). */

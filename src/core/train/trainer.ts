@@ -29,6 +29,8 @@ export interface StageTrainerOptions {
   /** Steps completed in the run before this stage. */
   globalStepStart: number;
   stageSteps: number;
+  /** Steps of this stage already done (a resumed stage); default 0. */
+  stepsDoneAtStart?: number;
   /** Called with each batch of metrics read back from the device. */
   onMetrics?: (m: StepMetrics[]) => void;
 }
@@ -63,6 +65,11 @@ export class StageTrainer {
     if (!Number.isInteger(o.globalStepStart) || o.globalStepStart < 0) {
       throw new RangeError(`StageTrainer: globalStepStart must be a non-negative integer, got ${o.globalStepStart}`);
     }
+    const done = o.stepsDoneAtStart ?? 0;
+    if (!Number.isInteger(done) || done < 0 || done > o.stageSteps) {
+      throw new RangeError(`StageTrainer: stepsDoneAtStart must be an integer in [0, ${o.stageSteps}], got ${done}`);
+    }
+    this.stepInStage = done;
     this.o = o;
     this.vars = [...o.params.values()];
     // tf.variableGrads keys gradients by tfjs variable name; our contract uses the Params keys.

@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.ts';
+import { SIZES, type ModelConfig } from '../model/config.ts';
+import { disposeParams, initParams, paramShapes } from '../model/params.ts';
+import { buildPreset } from '../schedule/presets.ts';
+import { summarize, type RunRecord } from '../train/record.ts';
+import type { ExperimentConfig } from '../run/experiment.ts';
+import { checkpointParams, decodeCheckpoint, encodeCheckpoint, readTensors, type Checkpoint } from './checkpoint.ts';
+import { encodeSafetensors } from './safetensors.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const model: ModelConfig = { ...SIZES.tiny.model, vocabSize: 50, hidden: 8, heads: 2, ffn: 16, maxLen: 8, layers: 1 };
+
+async function sample(): Promise<Checkpoint> {
+  const train = { ...SIZES.tiny.train, seqLen: 8, steps: 4 };
+  const config: ExperimentConfig = { size: 'custom', model, train, schedule: buildPreset('baseline', 4, model), seed: 1 };
+  const params = initParams(model, 7);
+  const tensors = await readTensors(params);
+  disposeParams(params);
+  const zeros = new Map([...tensors].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length).fill(0.5) }]));
+  const base = { format: 'growlab-run' as const, version: 1 as const, createdAt: '2026-01-01T00:00:00.000Z', config: { ...config, backend: 'cpu' }, steps: [], validation: [], stages: [], growthEvents: [], wallTimeMs: 0, tokensSeen: 0 };
+  const record: RunRecord = { ...base, summary: summarize(base) };
+  return { config, step: 2, stageIndex: 0, model, backend: 'cpu', record, state: { any: 'thing' }, params: tensors, adam: { step: 2, m: zeros, v: zeros } };
+}
+
+/** Reads the container with the spec's rules directly (no code shared with the decoder). */
+function parseByHand(bytes: Uint8Array): { header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> }; data: DataView } {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'));
+  return { header, data: new DataView(bytes.buffer, bytes.byteOffset + 8 + n) };
+}
+
+function expectConfigError(f: () => unknown, pattern: RegExp): void {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as Error).message).toMatch(pattern);
+    return;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('checkpoint file', () => {
+  it('is a safetensors file any reader can open: F32 tensors at their offsets, metadata strings', async () => {
+    const c = await sample();
+    const bytes = encodeCheckpoint(c);
+    const { header, data } = parseByHand(bytes);
+    expect(header.__metadata__!.format).toBe('growlab-checkpoint');
+    expect(JSON.parse(header.__metadata__!.config)).toEqual(c.config);
+    const tok = header['param/emb.tok'];
+    expect(tok.dtype).toBe('F32');
+    expect(tok.shape).toEqual([50, 8]);
+    const want = c.params.get('emb.tok')!.data;
+    for (const i of [0, 17, want.length - 1]) expect(data.getFloat32(tok.data_offsets[0] + 4 * i, true)).toBe(want[i]);
+    expect(Object.keys(header).filter((k) => k !== '__metadata__')).toHaveLength(3 * paramShapes(model).size);
+  });
+
+  it('round-trips exactly, and its weights load as variables', async () => {
+    const c = await sample();
+    const back = decodeCheckpoint(encodeCheckpoint(c));
+    expect(back.step).toBe(2);
+    expect(back.adam.step).toBe(2);
+    expect(back.state).toEqual(c.state);
+    expect(back.record).toEqual(c.record);
+    for (const [name, t] of c.params) expect(Array.from(back.params.get(name)!.data)).toEqual(Array.from(t.data));
+    const vars = checkpointParams(back);
+    expect(Array.from(await vars.get('emb.pos')!.data())).toEqual(Array.from(c.params.get('emb.pos')!.data));
+    disposeParams(vars);
+  });
+
+  it('rejects truncated files at any length with a message, never another error', async () => {
+    const bytes = encodeCheckpoint(await sample());
+    for (const len of [0, 7, 8, 100, 1000, bytes.length - 4, bytes.length - 1]) {
+      expectConfigError(() => decodeCheckpoint(bytes.subarray(0, len)), /checkpoint: /);
+    }
+  });
+
+  it('rejects random bytes, foreign safetensors, newer versions and wrong shapes, saying what is expected', async () => {
+    const c = await sample();
+    const noise = new Uint8Array(4096).map((_, i) => (i * 2654435761) >>> 24);
+    expectConfigError(() => decodeCheckpoint(noise), /not a safetensors file|truncated/);
+    const foreign = encodeSafetensors({ tensors: new Map([['w', { shape: [2], data: new Float32Array([1, 2]) }]]), metadata: { format: 'pt' } });
+    expectConfigError(() => decodeCheckpoint(foreign), /not a GrowLab checkpoint/);
+    const good = encodeCheckpoint(c);
+    const { header } = parseByHand(good);
+    const newer = encodeSafetensors({ tensors: new Map(), metadata: { ...header.__metadata__!, version: '9' } });
+    expectConfigError(() => decodeCheckpoint(newer), /newer GrowLab/);
+    const bigger = { ...c, params: new Map(c.params) };
+    bigger.params.set('emb.pos', { shape: [9, 8], data: new Float32Array(72) });
+    expectConfigError(() => decodeCheckpoint(encodeCheckpoint(bigger)), /emb\.pos" has shape \[9,8\], the model needs \[8,8\]/);
+    const missing = { ...c, adam: { ...c.adam, v: new Map([...c.adam.v].slice(1)) } };
+    expectConfigError(() => decodeCheckpoint(encodeCheckpoint(missing)), /adam\.v\/emb\.tok" is missing/);
+  });
+});

@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../node/corpus.ts';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.ts';
+import type { Corpus } from '../data/corpus.ts';
+import { SIZES } from '../model/config.ts';
+import { buildPreset } from '../schedule/presets.ts';
+import type { RunRecord } from '../train/record.ts';
+import { Experiment, type CheckpointReason, type ExperimentConfig } from './experiment.ts';
+
+let corpus: Corpus;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  corpus = await loadCorpus();
+});
+
+/** Compound at tiny, 12 steps: three stages (L1 pooled+narrow, L2 pooled+narrow, full), so resumes cross growth. */
+function config(): ExperimentConfig {
+  const { model, train } = SIZES.tiny;
+  const steps = 12;
+  return {
+    size: 'tiny',
+    model,
+    train: { ...train, steps, warmupSteps: 2, logEvery: 5, evalEvery: 6, evalBatches: 1 },
+    schedule: buildPreset('compound', steps, model),
+    seed: 3,
+  };
+}
+
+async function runToEnd(exp: Experiment): Promise<RunRecord> {
+  while (!exp.done) await exp.step();
+  const r = exp.record;
+  exp.dispose();
+  return r;
+}
+
+describe('checkpoint and resume', () => {
+  it('a run resumed from any of its checkpoints reproduces the uninterrupted losses exactly (cpu)', async () => {
+    const taken: { c: Checkpoint; reason: CheckpointReason }[] = [];
+    const full = await runToEnd(new Experiment(config(), corpus, 'cpu', { onCheckpoint: (c, reason) => taken.push({ c, reason }) }, { checkpointEvery: 4 }));
+    expect(full.stages.length).toBe(3);
+    expect(taken.map((t) => t.reason)).toContain('growth');
+    expect(taken.map((t) => t.reason)).toContain('interval');
+    expect(taken[taken.length - 1].reason).toBe('end');
+    for (const { c } of taken.filter((t) => t.reason !== 'end')) {
+      // Through the file format, as the CLI and the lab do.
+      const back = decodeCheckpoint(encodeCheckpoint(c));
+      const resumed = await runToEnd(Experiment.fromCheckpoint(back, corpus, 'cpu'));
+      expect(resumed.steps.map((s) => s.step)).toEqual(full.steps.map((s) => s.step));
+      expect(resumed.steps.map((s) => s.loss)).toEqual(full.steps.map((s) => s.loss));
+      expect(resumed.validation).toEqual(full.validation);
+      expect(resumed.growthEvents.map((g) => g.lossAfter)).toEqual(full.growthEvents.map((g) => g.lossAfter));
+      expect(resumed.stages.map((s) => [s.startStep, s.endStep])).toEqual(full.stages.map((s) => [s.startStep, s.endStep]));
+    }
+  }, 120_000);
+
+  it('a stopped run checkpoints at the stop and continues to the planned end', async () => {
+    let last: Checkpoint | null = null;
+    const exp = new Experiment(config(), corpus, 'cpu', { onCheckpoint: (c) => (last = c) });
+    for (let i = 0; i < 5; i++) await exp.step();
+    await exp.stop();
+    exp.dispose();
+    expect(last!.step).toBe(5);
+    expect(last!.record.stages[last!.record.stages.length - 1].endStep).toBe(5);
+    const resumed = await runToEnd(Experiment.fromCheckpoint(last!, corpus, 'cpu'));
+    expect(resumed.summary.steps).toBe(12);
+    expect(resumed.steps.map((s) => s.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  }, 120_000);
+
+  it('a checkpoint taken at the end resumes as a finished run', async () => {
+    let end: Checkpoint | null = null;
+    await runToEnd(new Experiment(config(), corpus, 'cpu', { onCheckpoint: (c, r) => r === 'end' && (end = c) }));
+    const exp = Experiment.fromCheckpoint(end!, corpus, 'cpu');
+    expect(exp.done).toBe(true);
+    expect(exp.record.summary.steps).toBe(12);
+    exp.dispose();
+  }, 120_000);
+
+  it('refuses a checkpoint whose resume state is damaged, naming the problem', async () => {
+    let c: Checkpoint | null = null;
+    const exp = new Experiment(config(), corpus, 'cpu');
+    await exp.step();
+    c = await exp.checkpoint();
+    exp.dispose();
+    expect(() => Experiment.fromCheckpoint({ ...c!, state: null }, corpus, 'cpu')).toThrow(/resume state is missing or damaged/);
+  }, 60_000);
+});

@@ -13,26 +13,42 @@ beforeAll(async () => {
   corpus = await loadCorpus();
 });
 
-async function lossOn(backend: 'cpu' | 'wasm'): Promise<number> {
+/** Loss and every parameter's gradient of one tiny batch, with dropout (seeded, so the same masks everywhere). */
+async function lossAndGrads(backend: 'cpu' | 'wasm'): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   await useNodeBackend(backend);
   const { model } = SIZES.tiny;
   const batch = new MlmBatcher(corpus, 'train', { batchSize: 4, seqLen: 32, vocabSize: model.vocabSize, seed: 1 }).next();
   const params = initParams(model, 1);
-  const loss = mlmLoss(params, model, batch, { training: false });
-  const [v] = await loss.data();
-  loss.dispose();
+  const names = new Map([...params].map(([n, v]) => [v.name, n]));
+  const { value, grads } = tf.variableGrads(() => mlmLoss(params, model, batch, { training: true, dropoutSeed: 9 }), [...params.values()]);
+  const out = new Map<string, Float32Array>();
+  for (const [id, g] of Object.entries(grads)) out.set(names.get(id)!, (await g.data()) as Float32Array);
+  const [loss] = await value.data();
+  tf.dispose([value, ...Object.values(grads)]);
   disposeParams(params);
-  return v;
+  return { loss, grads: out };
 }
 
 describe('Node backends', () => {
   // The wasm OneHot kernel once wrote int32 bits into float32 targets: the loss read 1e-44 and nothing trained.
-  it('wasm computes the MLM loss that cpu computes (an untrained model: about ln V)', async () => {
-    const cpu = await lossOn('cpu');
-    const wasm = await lossOn('wasm');
+  // Gradients go through the explicit-transpose BatchMatMul of src/core/wasm-matmul.ts.
+  it('wasm computes the loss and gradients that cpu computes (an untrained model: loss about ln V)', async () => {
+    const cpu = await lossAndGrads('cpu');
+    const wasm = await lossAndGrads('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(Math.abs(cpu - Math.log(SIZES.tiny.model.vocabSize))).toBeLessThan(0.5);
-    expect(Math.abs(wasm - cpu)).toBeLessThan(1e-4);
+    expect(Math.abs(cpu.loss - Math.log(SIZES.tiny.model.vocabSize))).toBeLessThan(0.5);
+    expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-4);
+    expect([...wasm.grads.keys()].sort()).toEqual([...cpu.grads.keys()].sort());
+    for (const [name, g] of cpu.grads) {
+      const w = wasm.grads.get(name)!;
+      let maxAbs = 0;
+      let maxDiff = 0;
+      for (let i = 0; i < g.length; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(g[i]));
+        maxDiff = Math.max(maxDiff, Math.abs(g[i] - w[i]));
+      }
+      expect(maxDiff, name).toBeLessThan(1e-4 * Math.max(1, maxAbs) + 1e-6);
+    }
     await useNodeBackend('cpu');
   }, 60_000);
 });

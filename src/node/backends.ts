@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { selectBackend, type BackendChoice, type BackendName } from '../core/backend.ts';
+import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
+
+useExplicitTransposeOnWasm();
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

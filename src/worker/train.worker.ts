@@ -7,11 +7,14 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { selectBackend, BACKEND_NAMES, type BackendChoice } from '../core/backend.ts';
+import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
 import { fetchCorpus, type Corpus } from '../core/data/corpus.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
 import type { RunState, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+useExplicitTransposeOnWasm();
 
 // The wasm binaries are served by the app itself (no CDN at run time).
 setWasmPaths({

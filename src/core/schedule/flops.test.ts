@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../model/config.ts';
-import { FLOPS_MODELS, layerFlops, pooledQueryLen, scheduleFlops, stageFlops } from './flops.ts';
+import { poolQueryLen } from '../model/pooling.ts';
+import { FLOPS_MODELS, layerFlops, scheduleFlops, stageFlops } from './flops.ts';
 import { buildPreset } from './presets.ts';
 import type { ScheduleSpec } from './spec.ts';
 
@@ -32,9 +33,9 @@ describe('FLOPs by hand', () => {
   });
 
   it('counts a pooled stage with a factorized FFN', () => {
-    // Pooling k = 3 of n = 10: [CLS] + 2 predicted + ⌈9/3⌉ = 3 windows → 6 queries per sequence.
-    expect(pooledQueryLen(10, 2, 3)).toBe(6);
-    expect(pooledQueryLen(512, 76, 2)).toBe(333);
+    // [CLS] + P predicted positions + ⌈(n−1−P)/k⌉ windows of the other tokens (the model's padded length).
+    expect(poolQueryLen(10, 2, 3)).toBe(1 + 2 + 3);
+    expect(poolQueryLen(512, 76, 2)).toBe(1 + 76 + 218);
     const rank3: ModelConfig = { ...model, ffnRank: 3 };
     // FFN at rank 3 on 12 rows: W1 = [8,3]·[3,16], W2 = [16,3]·[3,8].
     const ffn: [number, number, number][] = [[12, 8, 3], [12, 3, 16], [12, 16, 3], [12, 3, 8]];

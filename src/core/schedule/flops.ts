@@ -1,4 +1,5 @@
 import { SIZES, type ModelConfig } from '../model/config.ts';
+import { poolQueryLen } from '../model/pooling.ts';
 import { predsPerSeq } from '../data/masking.ts';
 import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec } from './spec.ts';
 
@@ -50,13 +51,6 @@ function mm(m: number, k: number, n: number): number {
   return 2 * m * k * n;
 }
 
-/**
- * Static length of the pooled stream, the bound the model pads to: [CLS], the P predicted
- * positions kept at full resolution, and at most ⌈(n−1)/k⌉ windows of the remaining tokens.
- */
-export function pooledQueryLen(n: number, predsPerSeq: number, k: number): number {
-  return 1 + predsPerSeq + Math.ceil((n - 1) / k);
-}
 
 /** Rows one encoder layer sees: queries (and everything after attention) vs keys/values. */
 export interface LayerRows {
@@ -108,7 +102,7 @@ export interface StageFlops {
   perLayer: LayerFlops[];
   /** MLM head: dense d×d and output d×V on the B·P predicted positions. */
   head: number;
-  /** Length of the stream after the first layer (pooledQueryLen when pooling, else n). */
+  /** Length of the stream after the first layer (poolQueryLen when pooling, else n). */
   queryLen: number;
 }
 
@@ -118,7 +112,7 @@ export interface StageFlops {
  */
 export function stageFlops(model: ModelConfig, b: StageFlopsInput): StageFlops {
   const n = b.seqLen;
-  const queryLen = b.pool ? pooledQueryLen(n, b.predsPerSeq, b.pool.k) : n;
+  const queryLen = b.pool ? poolQueryLen(n, b.predsPerSeq, b.pool.k) : n;
   const perLayer = Array.from({ length: model.layers }, (_, i) =>
     layerFlops(model, { batchSize: b.batchSize, queryLen, keyLen: i === 0 ? n : queryLen }),
   );

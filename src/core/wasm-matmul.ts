@@ -40,7 +40,7 @@ export function useExplicitTransposeOnWasm(): void {
       try {
         return original.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
       } finally {
-        for (const t of temps) backend.disposeData(t.dataId);
+        for (const t of temps) (backend as tf.KernelBackend).disposeData(t.dataId);
       }
     },
   });

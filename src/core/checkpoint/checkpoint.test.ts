@@ -23,7 +23,7 @@ async function sample(): Promise<Checkpoint> {
   const tensors = await readTensors(params);
   disposeParams(params);
   const zeros = new Map([...tensors].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length).fill(0.5) }]));
-  const base = { format: 'growlab-run' as const, version: 1 as const, createdAt: '2026-01-01T00:00:00.000Z', config: { ...config, backend: 'cpu' }, steps: [], validation: [], stages: [], growthEvents: [], wallTimeMs: 0, tokensSeen: 0 };
+  const base = { format: 'growlab-run' as const, version: 1 as const, createdAt: '2026-01-01T00:00:00.000Z', config: { ...config, size: undefined, backend: 'cpu' }, steps: [], validation: [], stages: [], growthEvents: [], wallTimeMs: 0, tokensSeen: 0 };
   const record: RunRecord = { ...base, summary: summarize(base) };
   return { config, step: 2, stageIndex: 0, model, backend: 'cpu', record, state: { any: 'thing' }, params: tensors, adam: { step: 2, m: zeros, v: zeros } };
 }

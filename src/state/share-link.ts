@@ -1,0 +1,247 @@
+import { BACKEND_NAMES } from '../core/backend.ts';
+import { ConfigError } from '../core/errors.ts';
+import { POOL_REDUCES, SIZE_NAMES } from '../core/model/config.ts';
+import { DEPTH_OP_NAMES, LENGTH_MODES, OPT_POLICIES, PRESET_NAMES, WIDTH_OP_NAMES, type StageSpec } from '../core/schedule/spec.ts';
+import { LR_POLICIES } from '../core/train/lr.ts';
+import { initialBuilder, type BuilderState, type ScheduleSource } from './builder.ts';
+import type { Dims } from './dims.ts';
+import { buildExperiment } from './experiment.ts';
+
+/**
+ * Share links: the builder state in the URL fragment, e.g. `#v=1&size=small&preset=stack&seed=7`.
+ *
+ * Format v1 (the first and current one). `v=1` always comes first; every other key appears only
+ * when its value differs from initialBuilder(), so a link stays short. That makes the defaults part
+ * of the format: changing one (or a key's meaning) needs a new version, with old links read the
+ * old way. Values use only URL-safe characters, so links stay readable; `_` separates the fields
+ * of one value and `~` the stages of a list:
+ *   size=tiny|small|lab   norm=pre|post   seed=N   backend=auto|webgpu|webgl|wasm|cpu
+ *   steps=N   lr=N   evalEvery=N   lrPolicy=reset|continue|rewind   optPolicy=fresh|carry
+ *   source=preset|dims|hand   preset=<preset name>
+ *   depth=<on|off>_<op>_<factor>                      e.g. depth=on_stack_2
+ *   width=<on|off>_<share|factorize|random>_<factor>_<noise>   e.g. width=off_share_2_0
+ *   length=<on|off>_<truncate|pool>_<factor>_<mean|max>       e.g. length=on_pool_2_mean
+ *   stages=<stage>~<stage>… (or `none`), each stage
+ *     <layers>_<ffnDiv>_<ffnRank>_<full|truncate|pool>_<lengthFactor>_<mean|max>_<steps>_<lrPolicy>_<optPolicy>
+ *   ops=<depth op>_<share|random>_<noise>              (operators of hand-edited stages)
+ * Numbers are JavaScript's shortest round-trip form; `NaN` stands for an emptied number field, so
+ * a half-edited builder still round-trips (the builder then shows what is wrong, as it did before).
+ */
+export const SHARE_LINK_VERSION = 1;
+
+const NUMBER = /^(?:-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|NaN|-?Infinity)$/i;
+
+function num(key: string, text: string): number {
+  if (!NUMBER.test(text)) throw new ConfigError(key, `"${text}" is not a number`);
+  return Number(text);
+}
+
+function oneOf<T extends string>(key: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new ConfigError(key, `"${text}" is not one of ${allowed.join(', ')}`);
+  return text as T;
+}
+
+function onOff(key: string, text: string): boolean {
+  return oneOf(key, text, ['on', 'off']) === 'on';
+}
+
+/** Splits `value` into exactly `n` `_`-separated fields, saying what the value should look like. */
+function fields(key: string, value: string, n: number, shape: string): string[] {
+  const parts = value.split('_');
+  if (parts.length !== n) throw new ConfigError(key, `"${value}" should have ${n} parts, ${shape}`);
+  return parts;
+}
+
+const DEPTH_SHAPE = 'on|off_op_factor (e.g. on_stack_2)';
+const WIDTH_SHAPE = 'on|off_mode_factor_noise (e.g. on_share_2_0)';
+const LENGTH_SHAPE = 'on|off_mode_factor_reduce (e.g. on_pool_2_mean)';
+const STAGE_SHAPE = 'layers_ffnDiv_ffnRank_length_lengthFactor_poolReduce_steps_lrPolicy_optPolicy (e.g. 4_1_0_full_1_mean_100_reset_fresh)';
+const OPS_SHAPE = 'depthOp_widthOp_noise (e.g. stack_share_0)';
+const SOURCES: readonly ScheduleSource[] = ['preset', 'dims', 'hand'];
+
+function encodeStage(st: StageSpec): string {
+  const s = st.shape;
+  return [s.layers, s.ffnDiv, s.ffnRank, s.length, s.lengthFactor, s.poolReduce, st.steps, st.lrPolicy, st.optPolicy].map(String).join('_');
+}
+
+function decodeStage(key: string, text: string): StageSpec {
+  const [layers, ffnDiv, ffnRank, length, lengthFactor, poolReduce, steps, lrPolicy, optPolicy] = fields(key, text, 9, STAGE_SHAPE);
+  return {
+    shape: {
+      layers: num(`${key}.layers`, layers),
+      ffnDiv: num(`${key}.ffnDiv`, ffnDiv),
+      ffnRank: num(`${key}.ffnRank`, ffnRank),
+      length: oneOf(`${key}.length`, length, LENGTH_MODES),
+      lengthFactor: num(`${key}.lengthFactor`, lengthFactor),
+      poolReduce: oneOf(`${key}.poolReduce`, poolReduce, POOL_REDUCES),
+    },
+    steps: num(`${key}.steps`, steps),
+    lrPolicy: oneOf(`${key}.lrPolicy`, lrPolicy, LR_POLICIES),
+    optPolicy: oneOf(`${key}.optPolicy`, optPolicy, OPT_POLICIES),
+  };
+}
+
+/**
+ * One entry per key, in link order: how to write the key's value from a state, and how to put a
+ * read value into a state (validating it). Decoding applies keys onto initialBuilder().
+ */
+interface Codec {
+  key: string;
+  write(s: BuilderState): string;
+  read(text: string, s: BuilderState): void;
+}
+
+const CODECS: readonly Codec[] = [
+  { key: 'size', write: (s) => s.size, read: (t, s) => void (s.size = oneOf('size', t, SIZE_NAMES)) },
+  { key: 'norm', write: (s) => s.norm, read: (t, s) => void (s.norm = oneOf('norm', t, ['pre', 'post'])) },
+  { key: 'seed', write: (s) => String(s.seed), read: (t, s) => void (s.seed = num('seed', t)) },
+  { key: 'backend', write: (s) => s.backend, read: (t, s) => void (s.backend = oneOf('backend', t, ['auto', ...BACKEND_NAMES])) },
+  { key: 'steps', write: (s) => String(s.totalSteps), read: (t, s) => void (s.totalSteps = num('steps', t)) },
+  { key: 'lr', write: (s) => String(s.lr), read: (t, s) => void (s.lr = num('lr', t)) },
+  { key: 'evalEvery', write: (s) => String(s.evalEvery), read: (t, s) => void (s.evalEvery = num('evalEvery', t)) },
+  {
+    key: 'lrPolicy',
+    write: (s) => s.policies.lrPolicy,
+    read: (t, s) => void (s.policies = { ...s.policies, lrPolicy: oneOf('lrPolicy', t, LR_POLICIES) }),
+  },
+  {
+    key: 'optPolicy',
+    write: (s) => s.policies.optPolicy,
+    read: (t, s) => void (s.policies = { ...s.policies, optPolicy: oneOf('optPolicy', t, OPT_POLICIES) }),
+  },
+  { key: 'source', write: (s) => s.source, read: (t, s) => void (s.source = oneOf('source', t, SOURCES)) },
+  { key: 'preset', write: (s) => s.preset, read: (t, s) => void (s.preset = oneOf('preset', t, PRESET_NAMES)) },
+  {
+    key: 'depth',
+    write: ({ dims: { depth: d } }) => [d.on ? 'on' : 'off', d.op, d.factor].join('_'),
+    read: (t, s) => {
+      const [on, op, factor] = fields('depth', t, 3, DEPTH_SHAPE);
+      s.dims = { ...s.dims, depth: { on: onOff('depth', on), op: oneOf('depth.op', op, DEPTH_OP_NAMES), factor: num('depth.factor', factor) } };
+    },
+  },
+  {
+    key: 'width',
+    write: ({ dims: { width: w } }) => [w.on ? 'on' : 'off', w.mode, w.factor, w.noise].join('_'),
+    read: (t, s) => {
+      const [on, mode, factor, noise] = fields('width', t, 4, WIDTH_SHAPE);
+      const width: Dims['width'] = {
+        on: onOff('width', on),
+        mode: oneOf('width.mode', mode, ['share', 'factorize', 'random']),
+        factor: num('width.factor', factor),
+        noise: num('width.noise', noise),
+      };
+      s.dims = { ...s.dims, width };
+    },
+  },
+  {
+    key: 'length',
+    write: ({ dims: { length: l } }) => [l.on ? 'on' : 'off', l.mode, l.factor, l.reduce].join('_'),
+    read: (t, s) => {
+      const [on, mode, factor, reduce] = fields('length', t, 4, LENGTH_SHAPE);
+      const length: Dims['length'] = {
+        on: onOff('length', on),
+        mode: oneOf('length.mode', mode, ['truncate', 'pool']),
+        factor: num('length.factor', factor),
+        reduce: oneOf('length.reduce', reduce, POOL_REDUCES),
+      };
+      s.dims = { ...s.dims, length };
+    },
+  },
+  {
+    key: 'stages',
+    write: (s) => (s.handStages.length === 0 ? 'none' : s.handStages.map(encodeStage).join('~')),
+    read: (t, s) => void (s.handStages = t === 'none' ? [] : t.split('~').map((st, i) => decodeStage(`stages[${i}]`, st))),
+  },
+  {
+    key: 'ops',
+    write: ({ handOps: o }) => [o.depth, o.width, o.widthNoise].join('_'),
+    read: (t, s) => {
+      const [depth, width, noise] = fields('ops', t, 3, OPS_SHAPE);
+      s.handOps = { depth: oneOf('ops.depth', depth, DEPTH_OP_NAMES), width: oneOf('ops.width', width, WIDTH_OP_NAMES), widthNoise: num('ops.noise', noise) };
+    },
+  },
+];
+
+/** The fragment (with its `#`) holding the format version and every builder value that differs from the default. */
+export function encodeShareLink(s: BuilderState): string {
+  const defaults = initialBuilder();
+  const parts = [`v=${SHARE_LINK_VERSION}`];
+  for (const c of CODECS) {
+    const value = c.write(s);
+    if (value !== c.write(defaults)) parts.push(`${c.key}=${encodeURIComponent(value)}`);
+  }
+  return `#${parts.join('&')}`;
+}
+
+export interface DecodedShareLink {
+  state: BuilderState;
+  /** Things the user should know that did not stop the link from loading (unknown keys, an issue of the config). */
+  warnings: string[];
+}
+
+function decodePart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ConfigError('link', `"${text}" is not valid URL encoding; the link may be cut short or mangled, so copy it again from its source`);
+  }
+}
+
+/** Reads the format version; a link without one predates versioning, and v1 was the first format, so it reads as v1. */
+function checkVersion(value: string | undefined, warnings: string[]): void {
+  if (value === undefined) {
+    warnings.push(`The link has no format version (v=); it was read as version ${SHARE_LINK_VERSION}.`);
+    return;
+  }
+  if (!/^\d+$/.test(value)) throw new ConfigError('v', `the format version must be a whole number, got "${value}"`);
+  const v = Number(value);
+  if (v > SHARE_LINK_VERSION) {
+    throw new ConfigError('v', `this link was made by a newer GrowLab (link format ${v}); this one reads format ${SHARE_LINK_VERSION} and older: open it with the newer GrowLab, or update this one`);
+  }
+  if (v < 1) throw new ConfigError('v', `link format ${v} does not exist; formats start at 1`);
+}
+
+/**
+ * The builder state a share link stands for. Syntax errors and values out of range throw
+ * ConfigError naming the key; unknown keys are skipped with a warning, so links from a GrowLab
+ * that added a key still load what this one understands.
+ */
+export function decodeShareLink(hash: string): DecodedShareLink {
+  const text = hash.startsWith('#') ? hash.slice(1) : hash;
+  const warnings: string[] = [];
+  const seen = new Map<string, string>();
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decodePart(eq < 0 ? part : part.slice(0, eq));
+    if (eq < 0) throw new ConfigError(key, `"${key}" has no value (expected ${key}=…); the link may be cut short`);
+    if (seen.has(key)) throw new ConfigError(key, `"${key}" appears twice in the link; keep one`);
+    seen.set(key, decodePart(part.slice(eq + 1)));
+  }
+  checkVersion(seen.get('v'), warnings);
+  seen.delete('v');
+
+  const state = initialBuilder();
+  for (const c of CODECS) {
+    const value = seen.get(c.key);
+    if (value === undefined) continue;
+    if (value === '') throw new ConfigError(c.key, `"${c.key}" is empty; the link may be cut short`);
+    c.read(value, state);
+    seen.delete(c.key);
+  }
+  if (seen.size > 0) {
+    const names = [...seen.keys()].map((k) => `"${k}"`).join(', ');
+    warnings.push(`The link has ${seen.size === 1 ? 'a key' : 'keys'} this GrowLab does not know, ignored: ${names}.`);
+  }
+
+  // The builder shows a config's issues beside its fields, so an invalid experiment still loads;
+  // anything else thrown here would be a value the codec let through that the builder cannot show.
+  let built: ReturnType<typeof buildExperiment>;
+  try {
+    built = buildExperiment(state);
+  } catch (e) {
+    throw new ConfigError('link', `the linked experiment cannot be shown: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (built.issue) warnings.push(`The linked experiment cannot start yet: ${built.issue.field ? `${built.issue.field}: ` : ''}${built.issue.message}`);
+  return { state, warnings };
+}

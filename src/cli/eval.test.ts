@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.ts';
+import { SIZES } from '../core/model/config.ts';
+import { sourceFromCheckpoint, sourceFromRun } from './eval.ts';
+
+const exec = promisify(execFile);
+const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
+
+async function growlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { timeout: 170_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
+
+let dir: string;
+let run: Record<string, unknown>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'growlab-eval-'));
+  const r = await growlab('train', '--size', 'tiny', '--steps', '2', '--backend', 'cpu', '--out', join(dir, 'run.json'));
+  expect(r.code).toBe(0);
+  run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8'));
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeRun(name: string, patch: Record<string, unknown>): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify({ ...run, ...patch }));
+  return path;
+}
+
+describe('eval sources', () => {
+  it('a run file leads to its checkpoint, relative to the run file, with the run model', async () => {
+    expect(run.checkpoint).toBe('run.safetensors');
+    const s = await sourceFromRun(join(dir, 'run.json'));
+    expect(s.model).toEqual(SIZES.tiny.model);
+    expect(s.weights).not.toBeNull();
+    expect((await sourceFromCheckpoint(join(dir, 'run.safetensors'))).model).toEqual(s.model);
+  });
+
+  it('names the expected format for a run file of another format or version', async () => {
+    await expect(sourceFromRun(await writeRun('old.json', { version: 0 }))).rejects.toThrow(/format "growlab-run" version 0; expected format "growlab-run" version 1/);
+    await expect(sourceFromRun(await writeRun('other.json', { format: 'something-else' }))).rejects.toThrow(ConfigError);
+  });
+
+  it('says how to make a checkpoint when the run file names none', async () => {
+    await expect(sourceFromRun(await writeRun('bare.json', { checkpoint: undefined }))).rejects.toThrow(/names no checkpoint; train with `growlab train --out run\.json`/);
+  });
+
+  it('gives both shapes when the checkpoint is not the run model', async () => {
+    const config = { ...(run.config as object), model: { ...SIZES.small.model } };
+    await expect(sourceFromRun(await writeRun('mismatch.json', { config }))).rejects.toThrow(/model of 2 layers, hidden 32.*run file's model is 4 layers, hidden 128/);
+  });
+});
+
+describe('growlab eval', () => {
+  it.each([
+    [['eval', '--checkpoint', 'x.safetensors', '--task', 'genre7'], /task: unknown task "genre7"; the tasks are genre15 .* and genre4/],
+    [['eval', '--checkpoint', 'x.safetensors'], /--task is required \(allowed: genre15, genre4\)/],
+    [['eval', '--task', 'genre4'], /give exactly one of --run/],
+    [['eval', '--checkpoint', 'missing.safetensors', '--task', 'genre4'], /--checkpoint: cannot read "missing\.safetensors" \(ENOENT\)/],
+  ])('%j exits 2 with one line naming the problem', async (args, message) => {
+    const r = await growlab(...args);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(message);
+  });
+
+  it('--json ends with one JSON object of results', async () => {
+    const r = await growlab('eval', '--run', join(dir, 'run.json'), '--task', 'genre4', '--mode', 'probe', '--steps', '20', '--backend', 'wasm', '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const out = JSON.parse(lines[lines.length - 1]);
+    expect(out.task).toBe('genre4');
+    expect(out.results).toHaveLength(1);
+    const res = out.results[0];
+    expect(res.mode).toBe('probe');
+    expect(res.classes).toEqual(['Press', 'General prose', 'Learned', 'Fiction']);
+    expect(res.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(res.testPassages);
+    expect(res.steps).toBe(20);
+  }, 170_000);
+});

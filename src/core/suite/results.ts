@@ -1,0 +1,149 @@
+import { ConfigError } from '../errors.ts';
+import type { RunRecord, RunSummary } from '../train/record.ts';
+import { ARM_NAMES, SUITE_SIZES, type ArmName, type GenreMode, type GenreTask, type SuiteGenre, type SuiteSize } from './plan.ts';
+
+export const SUITE_FORMAT = 'growlab-suite';
+export const SUITE_VERSION = 1;
+
+/** A validation point with where the run was in cost when it was taken. */
+export interface SuiteCurvePoint {
+  step: number;
+  loss: number;
+  accuracy: number;
+  /** Forward FLOPs spent up to this step. */
+  flops: number;
+  /** Training wall time up to this step (steps only: evaluation is not training cost). */
+  wallMs: number;
+}
+
+export interface DownstreamResult {
+  task: GenreTask;
+  mode: GenreMode;
+  accuracy: number;
+  macroF1: number;
+}
+
+export interface SuiteRun {
+  arm: ArmName;
+  seed: number;
+  summary: RunSummary;
+  validation: SuiteCurvePoint[];
+  stages: { label: string; startStep: number; endStep: number; flops: number; wallMs: number }[];
+  /** Forward FLOPs of the whole run (the paper's convention). */
+  forwardFlops: number;
+  /** Training wall time, growth included. */
+  wallTimeMs: number;
+  downstream: DownstreamResult[];
+  /** Step at which the loss stopped being finite; the run's numbers are from before it. */
+  divergedAt?: number;
+}
+
+/** Once per seed and task: what a classifier gets without pre-training. */
+export interface SuiteControl {
+  seed: number;
+  task: GenreTask;
+  majority: { accuracy: number; macroF1: number };
+  /** The full-size encoder at its random initialisation, fine-tuned/probed like the runs. */
+  randomInit: DownstreamResult[];
+}
+
+/** What must be equal for --resume to add runs to an existing suite. */
+export interface SuiteSettings {
+  size: SuiteSize;
+  seeds: number;
+  steps: number;
+  backend: string;
+  /** Whether every run is followed by the genre evaluation (off: --no-genre). */
+  downstream: boolean;
+}
+
+export interface SuiteResults {
+  format: typeof SUITE_FORMAT;
+  version: typeof SUITE_VERSION;
+  settings: SuiteSettings;
+  /** Every invocation that wrote into this file, in order. */
+  commands: string[];
+  machine: { platform: string; arch: string; cpus: number; cpuModel: string; runtime: string; backend: string };
+  /** Each arm's planned schedule (stage labels and steps) and forward FLOPs. */
+  arms: { name: ArmName; stages: { label: string; steps: number }[]; forwardFlops: number; flopsGap: number | null }[];
+  /** The downstream evaluation's tasks, modes and budgets. */
+  genre?: SuiteGenre;
+  runs: SuiteRun[];
+  controls: SuiteControl[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function findRun(r: SuiteResults, arm: ArmName, seed: number): SuiteRun | undefined {
+  return r.runs.find((x) => x.arm === arm && x.seed === seed);
+}
+
+/** The validation curve with cumulative FLOPs and wall time, from a finished run's record. */
+export function curveOf(record: RunRecord): SuiteCurvePoint[] {
+  const flopsAt = (step: number): number => {
+    let total = 0;
+    for (const s of record.stages) {
+      const len = s.endStep - s.startStep;
+      if (len <= 0 || step <= s.startStep) continue;
+      total += ((s.flops ?? 0) * (Math.min(step, s.endStep) - s.startStep)) / len;
+    }
+    return total;
+  };
+  const wallAt = new Map<number, number>();
+  let wall = 0;
+  for (const m of record.steps) {
+    wall += m.wallMs;
+    wallAt.set(m.step, wall);
+  }
+  return record.validation.map((p) => ({ step: p.step, loss: p.loss, accuracy: p.accuracy, flops: flopsAt(p.step), wallMs: wallAt.get(p.step) ?? wall }));
+}
+
+/** One finished run as the suite stores it. */
+export function suiteRun(arm: ArmName, seed: number, record: RunRecord, downstream: DownstreamResult[], divergedAt?: number): SuiteRun {
+  return {
+    ...(divergedAt === undefined ? {} : { divergedAt }),
+    arm,
+    seed,
+    summary: record.summary,
+    validation: curveOf(record),
+    stages: record.stages.map((s) => ({ label: s.label, startStep: s.startStep, endStep: s.endStep, flops: s.flops ?? 0, wallMs: s.wallMs })),
+    forwardFlops: record.stages.reduce((s, st) => s + (st.flops ?? 0), 0),
+    wallTimeMs: record.wallTimeMs,
+    downstream,
+  };
+}
+
+function fail(msg: string): never {
+  throw new ConfigError('results', `${msg}. Open the results.json that \`growlab suite\` wrote (format "${SUITE_FORMAT}", version ${SUITE_VERSION}).`);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number';
+
+/**
+ * Checks that parsed JSON is a suite results file well enough to report on and show: the format,
+ * the settings, and every run's fields the report and charts read. Throws ConfigError('results', …).
+ */
+export function validateSuiteResults(x: unknown): SuiteResults {
+  if (!isObj(x)) fail('this is not a JSON object');
+  if (x.format !== SUITE_FORMAT) {
+    fail(x.format === 'growlab-run' ? 'this is a single run record (growlab-run), not suite results' : `its format is ${JSON.stringify(x.format ?? null)}, not "${SUITE_FORMAT}"`);
+  }
+  if (x.version !== SUITE_VERSION) fail(`its version is ${JSON.stringify(x.version)}; this lab reads version ${SUITE_VERSION}`);
+  const s = x.settings;
+  if (!isObj(s) || !SUITE_SIZES.includes(s.size as SuiteSize) || !isNum(s.seeds) || !isNum(s.steps) || typeof s.backend !== 'string' || typeof s.downstream !== 'boolean') fail('its settings (size, seeds, steps, backend, downstream) are missing or damaged');
+  if (!Array.isArray(x.runs) || !Array.isArray(x.controls) || !Array.isArray(x.arms) || !Array.isArray(x.commands) || !isObj(x.machine)) fail('runs, controls, arms, commands or machine is missing');
+  x.runs.forEach((r: unknown, i: number) => {
+    const at = `runs[${i}]`;
+    if (!isObj(r) || !ARM_NAMES.includes(r.arm as ArmName) || !isNum(r.seed)) fail(`${at} has no known arm or seed`);
+    if (!isObj(r.summary) || !isNum(r.forwardFlops) || !isNum(r.wallTimeMs)) fail(`${at} (${String(r.arm)}, seed ${String(r.seed)}) lacks its summary, FLOPs or wall time`);
+    if (!Array.isArray(r.validation) || !r.validation.every((p: unknown) => isObj(p) && isNum(p.step) && isNum(p.loss) && isNum(p.accuracy) && isNum(p.flops) && isNum(p.wallMs))) fail(`${at} has a damaged validation curve`);
+    if (!Array.isArray(r.downstream) || !Array.isArray(r.stages)) fail(`${at} lacks its downstream results or stages`);
+  });
+  return x as unknown as SuiteResults;
+}
+
+/** Settings that differ between a results file and this invocation, as "name: file vs now". */
+export function settingsDiff(a: SuiteSettings, b: SuiteSettings): string[] {
+  return (['size', 'seeds', 'steps', 'backend', 'downstream'] as const).filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k]} there vs ${b[k]} now`);
+}

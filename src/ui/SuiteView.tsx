@@ -1,0 +1,134 @@
+import { useMemo } from 'react';
+import { COMPARISONS } from '../core/suite/plan.ts';
+import { ARM_COLORS, meanCurves, type CurveX } from '../core/suite/plots.ts';
+import { armSpread, comparisonVerdicts, reportColumns } from '../core/suite/report.ts';
+import type { SuiteResults } from '../core/suite/results.ts';
+import { formatSpread } from '../core/suite/stats.ts';
+import { useSuite } from '../state/suite.ts';
+import { MetricChart, type ChartLine } from './MetricChart.tsx';
+
+/** A `growlab suite` results.json opened in the lab: the report's tables and the mean validation curves. */
+export function SuiteView() {
+  const { results, fileName, error, open, close, dismissError } = useSuite();
+  return (
+    <section aria-label="Suite results" className="panel">
+      <div className="panel-head">
+        <h2>Suite results</h2>
+        <label className="small-file">
+          Open suite results{' '}
+          <input
+            type="file"
+            accept=".json,application/json"
+            aria-label="Open suite results"
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (file) void open(file);
+            }}
+          />
+        </label>
+        {results ? (
+          <button type="button" className="small" onClick={close}>
+            Close
+          </button>
+        ) : null}
+      </div>
+      {error ? (
+        <p className="banner error" role="alert">
+          {error}{' '}
+          <button type="button" className="small" onClick={dismissError}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
+      {results ? <SuiteTables results={results} fileName={fileName} /> : <p className="hint">Open the results.json that <code>growlab suite</code> wrote to see its tables and curves.</p>}
+    </section>
+  );
+}
+
+function SuiteTables({ results: r, fileName }: { results: SuiteResults; fileName: string | null }) {
+  const cols = useMemo(() => reportColumns(r), [r]);
+  const s = r.settings;
+  const expected = s.seeds * r.arms.length;
+  return (
+    <div className="suite-view">
+      <p className="hint">
+        {fileName}: size {s.size}, {s.seeds} seed{s.seeds === 1 ? '' : 's'}, {s.steps} steps, backend {s.backend} on {r.machine.cpuModel} ({r.machine.cpus} cores).{' '}
+        {r.runs.length < expected ? `Incomplete: ${r.runs.length} of ${expected} runs.` : `All ${expected} runs.`} Cells are mean ± sample std over seeds.
+      </p>
+      {COMPARISONS.map((c) => {
+        const lines = comparisonVerdicts(r, c, cols);
+        return (
+          <div key={c.id} className="suite-comparison">
+            <h3>
+              {c.title} ({c.paper})
+            </h3>
+            <div className="table-wrap">
+              <table aria-label={c.title}>
+                <thead>
+                  <tr>
+                    <th scope="col">Arm</th>
+                    <th scope="col">Seeds</th>
+                    {cols.map((col) => (
+                      <th key={col.header} scope="col">
+                        {col.header}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {c.arms.map((arm) => (
+                    <tr key={arm}>
+                      <th scope="row">
+                        <span className="swatch" style={{ background: ARM_COLORS[arm] }} aria-hidden="true" /> {arm}
+                      </th>
+                      <td>{r.runs.filter((x) => x.arm === arm).length}</td>
+                      {cols.map((col) => (
+                        <td key={col.header}>{formatSpread(armSpread(r, arm, col), col.digits)}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <ul className="hint">
+              {lines.map((l) => (
+                <li key={l}>{l}</li>
+              ))}
+            </ul>
+          </div>
+        );
+      })}
+      <SuiteCurves results={r} x="flops" label="forward FLOPs" />
+      <SuiteCurves results={r} x="wallMs" label="training wall time (s)" scale={1 / 1000} />
+    </div>
+  );
+}
+
+function SuiteCurves({ results, x, label, scale = 1 }: { results: SuiteResults; x: CurveX; label: string; scale?: number }) {
+  const lines: ChartLine[] = useMemo(
+    () =>
+      meanCurves(results, x).map((c) => ({
+        key: c.arm,
+        name: `${c.arm} (${c.seeds} seed${c.seeds === 1 ? '' : 's'})`,
+        color: ARM_COLORS[c.arm],
+        points: c.points.map((p) => ({ x: p.x * scale, y: p.y })),
+        dots: true,
+      })),
+    [results, x, scale],
+  );
+  return (
+    <figure aria-label={`Validation loss vs ${label}`} className="chart">
+      <figcaption>Validation MLM loss vs {label} (mean over seeds)</figcaption>
+      <MetricChart lines={lines} xLabel={label} height={240} yFormat={(v) => v.toFixed(2)} />
+      <ul className="suite-legend hint" aria-label="Arms">
+        {lines.map((l) => (
+          <li key={l.key}>
+            <span className="swatch" style={{ background: l.color }} aria-hidden="true" />
+            {l.name}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}

@@ -30,7 +30,7 @@ describe('growlab bad input', () => {
     [['train', '--preset', 'grow-everything'], /--preset: unknown value "grow-everything" \(allowed: baseline, .*compound\)/],
     [['flops', '--preset', 'compound', '--model', 'gpt'], /--model: unknown value "gpt"/],
     [['growth-check', '--op', 'depth.teleport'], /op: unknown growth operator "depth\.teleport"; valid: depth\.stack/],
-    [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, bench\)/],
+    [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, garden, bench, suite, eval\)/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
     const r = await growlab(...args);
     expect(r.code).toBe(2);

@@ -5,7 +5,10 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>>
   train: async () => (await import('./train.ts')).trainCommand,
   'growth-check': async () => (await import('./growth-check.ts')).growthCheckCommand,
   flops: async () => (await import('./flops.ts')).flopsCommand,
+  garden: async () => (await import('./garden.ts')).gardenCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
+  suite: async () => (await import('./suite.ts')).suiteCommand,
+  eval: async () => (await import('./eval.ts')).evalCommand,
 };
 
 const USAGE = `usage: growlab <command> [flags]
@@ -17,7 +20,15 @@ commands:
                 (--op ID | --all, --norm pre|post, --backend, --json)
   flops         per-stage FLOPs and speed-up of a preset
                 (--preset NAME, --model tiny|small|lab|bert-base|bert-large, --total-steps N, --json)
-  bench         throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs (--out FILE, --backends LIST, --quick)`;
+  garden        a preset schedule as a TensorFlow Model Garden (grow_bert) progressive-training YAML
+                (--preset NAME, --size tiny|small|lab, --target bert-base|bert-large|lab, --steps N, --batch B, --lr X,
+                 --warmup W, --norm pre|post, --out FILE)
+  bench         throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs (--out FILE, --backends LIST, --quick)
+  suite         the paper's comparisons over seeds: results.json, report.md and plots in DIR
+                (--size tiny|small, --seeds K, --out DIR, --backend wasm|cpu, --steps N, --resume, --no-genre, --json)
+  eval          genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)
+                (--run run.json | --checkpoint FILE | --size S --random-init, --task genre15|genre4,
+                 --mode finetune|probe|both, --pool cls|mean, --steps N, --backend wasm|cpu, --seed S, --json)`;
 
 await runCli(async () => {
   const [cmd, ...rest] = process.argv.slice(2);

@@ -47,7 +47,7 @@ async function readCheckpointFile(path: string): Promise<Checkpoint> {
 }
 
 /** Replaces the file only once the new one is whole, so an interrupted write never leaves a broken checkpoint. */
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, data);
   await rename(tmp, path);

@@ -3,8 +3,11 @@ import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import type { GrowthEventRecord, RunSummary, StageRecord, StepMetrics, ValidationPoint } from '../core/train/record.ts';
 import type { RunState, WorkerEvent } from '../worker/protocol.ts';
 
-/** queued: waiting its turn; starting: sent to the worker, not yet acknowledged. */
-export type RunStatus = 'queued' | 'starting' | RunState;
+/**
+ * queued: waiting its turn; starting: sent to the worker, not yet acknowledged; interrupted: it was
+ * training when the page went away (reload, closed tab) and can resume from its last checkpoint.
+ */
+export type RunStatus = 'queued' | 'starting' | 'interrupted' | RunState;
 
 /** One run as the lab shows it: its config, its plan, and everything recorded so far. */
 export interface Run {
@@ -31,6 +34,8 @@ export interface Run {
   startedAt: number | null;
   endedAt: number | null;
   summary: RunSummary | null;
+  /** Step of the latest checkpoint stored for this run (src/state/db.ts), null when none. */
+  checkpointStep: number | null;
 }
 
 export function newRun(id: string, label: string, preset: string, color: string, config: ExperimentConfig, plan: ScheduleFlops): Run {
@@ -47,6 +52,7 @@ export function newRun(id: string, label: string, preset: string, color: string,
     startedAt: null,
     endedAt: null,
     summary: null,
+    checkpointStep: null,
   };
 }
 
@@ -55,14 +61,15 @@ export function isActive(r: Run): boolean {
 }
 
 export function isEnded(r: Run): boolean {
-  return r.status === 'done' || r.status === 'stopped' || r.status === 'failed';
+  return r.status === 'done' || r.status === 'stopped' || r.status === 'failed' || r.status === 'interrupted';
 }
 
 /** Folds one worker event about this run into it; returns a new object, never mutates. */
 export function applyRunEvent(run: Run, e: WorkerEvent, now: number): Run {
   switch (e.type) {
     case 'started':
-      return { ...run, plan: e.flops, status: 'running', startedAt: now };
+      // A resumed run started its clock as long ago as it had already trained, so elapsed-time ETAs hold.
+      return { ...run, plan: e.flops, status: 'running', startedAt: now - (run.cumWallMs[run.step] ?? 0) };
     case 'metrics': {
       if (e.steps.length === 0) return run;
       const cum = run.cumWallMs.slice();

@@ -22,6 +22,13 @@ interface RunsState {
   /** Folds worker events into the runs they name. */
   apply(events: readonly WorkerEvent[], now: number): void;
   setStatus(id: string, status: Run['status']): void;
+  /** Adds whole runs (stored or imported ones), skipping ids already present; stored runs go first. */
+  add(runs: readonly Run[], where: 'before' | 'after'): void;
+  /** Replaces one run by fn(run). */
+  update(id: string, fn: (r: Run) => Run): void;
+  /** A label not taken by another run: base, else "base #2", "base #3", ... */
+  labelFor(base: string): string;
+  colorFor(): string;
 }
 
 let serial = 0;
@@ -32,14 +39,14 @@ function uniqueLabel(base: string, runs: readonly Run[]): string {
   for (let i = 2; ; i++) if (!taken.has(`${base} #${i}`)) return `${base} #${i}`;
 }
 
-export const useRuns = create<RunsState>((set) => ({
+export const useRuns = create<RunsState>((set, get) => ({
   runs: [],
   enqueue(requests) {
     const ids: string[] = [];
     set((s) => {
       const runs = s.runs.slice();
       for (const r of requests) {
-        const id = `run-${Date.now().toString(36)}-${++serial}`;
+        const id = newRunId();
         const color = nextColor(runs.map((x) => x.color), runs.length);
         runs.push(newRun(id, uniqueLabel(r.preset, runs), r.preset, color, r.config, r.plan));
         ids.push(id);
@@ -71,4 +78,24 @@ export const useRuns = create<RunsState>((set) => ({
   setStatus(id, status) {
     set((s) => ({ runs: s.runs.map((r) => (r.id === id ? { ...r, status } : r)) }));
   },
+  add(added, where) {
+    set((s) => {
+      const fresh = added.filter((r) => !s.runs.some((x) => x.id === r.id));
+      return { runs: where === 'before' ? [...fresh, ...s.runs] : [...s.runs, ...fresh] };
+    });
+  },
+  update(id, fn) {
+    set((s) => ({ runs: s.runs.map((r) => (r.id === id ? fn(r) : r)) }));
+  },
+  labelFor(base) {
+    return uniqueLabel(base, get().runs);
+  },
+  colorFor() {
+    const { runs } = get();
+    return nextColor(runs.map((x) => x.color), runs.length);
+  },
 }));
+
+export function newRunId(): string {
+  return `run-${Date.now().toString(36)}-${++serial}`;
+}

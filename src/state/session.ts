@@ -1,6 +1,12 @@
 import { create } from 'zustand';
 import type { BackendChoice, BackendName } from '../core/backend.ts';
 import type { WorkerEvent } from '../worker/protocol.ts';
+import { decodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
+import { loadCheckpoint } from './db.ts';
+import { applyEvaluationEvent, isEvaluating, useEvaluations } from './evaluations.ts';
+import type { GenreTask } from '../core/eval/genre.ts';
+import { storeCheckpoint } from './persist.ts';
+import { checkpointEvery, resumingRun } from './resume.ts';
 import { useRuns, type RunRequest } from './runs.ts';
 import { createTrainingWorker, type TrainingWorker } from './worker.ts';
 
@@ -55,7 +61,7 @@ function launchNext(): void {
   }
   useRuns.getState().setStatus(next.id, 'starting');
   useSession.setState({ activeId: next.id, queueRunning: true });
-  worker.send({ type: 'start', runId: next.id, config: next.config });
+  worker.send({ type: 'start', runId: next.id, config: next.config, checkpointEvery: checkpointEvery(next.config) });
 }
 
 function handleEvents(events: WorkerEvent[]): void {
@@ -64,6 +70,8 @@ function handleEvents(events: WorkerEvent[]): void {
     if (e.type === 'ready') useSession.setState({ phase: 'ready', backend: e.backend, initError: null });
     else if (e.type === 'init-failed') useSession.setState({ phase: 'failed', initError: e.message });
     else if (e.type === 'error' && e.runId === undefined) useSession.setState({ notice: e.message });
+    else if (e.type === 'checkpoint') storeCheckpoint(e.runId, e.step, e.bytes);
+    else if (e.type === 'evaluation' || e.type === 'evaluation-failed' || e.type === 'evaluation-progress') applyEvaluationEvent(e);
   }
   useRuns.getState().apply(events, now);
   const { activeId, queueRunning } = useSession.getState();
@@ -86,6 +94,51 @@ export function start(fallback: RunRequest | null): void {
   }
   useSession.setState({ queueSince: Date.now() });
   launchNext();
+}
+
+/**
+ * Continues an interrupted run from its stored checkpoint: its curve is cut back to the checkpoint
+ * (the record inside it is the truth) and it becomes the active run, as if started.
+ */
+export async function resumeRun(id: string): Promise<void> {
+  const s = useSession.getState();
+  const run = useRuns.getState().runs.find((r) => r.id === id);
+  if (s.activeId || s.phase !== 'ready' || !worker || run?.status !== 'interrupted') return;
+  useSession.setState({ activeId: id, queueRunning: false });
+  const refuse = (why: string) => {
+    useRuns.getState().update(id, (r) => ({ ...r, message: `cannot resume: ${why}` }));
+    useSession.setState({ activeId: null });
+  };
+  let bytes: Uint8Array;
+  let checkpoint: ReturnType<typeof decodeCheckpoint>;
+  try {
+    const stored = await loadCheckpoint(id);
+    if (!stored) return refuse('no checkpoint of it is stored');
+    bytes = stored.bytes;
+    checkpoint = decodeCheckpoint(bytes);
+  } catch (e) {
+    return refuse((e as Error).message);
+  }
+  if (!worker) return refuse('the training worker is gone; reload the page');
+  useRuns.getState().update(id, (r) => resumingRun(r, checkpoint));
+  const buffer = bytes.slice().buffer;
+  worker.send({ type: 'start', runId: id, config: checkpoint.config, checkpointEvery: checkpointEvery(checkpoint.config), checkpoint: buffer });
+}
+
+/** Genre classification of a finished run's stored final checkpoint, in the worker; results land in useEvaluations. */
+export async function evaluateRun(id: string, task: GenreTask): Promise<void> {
+  const s = useSession.getState();
+  const { set } = useEvaluations.getState();
+  if (s.activeId || s.phase !== 'ready' || !worker || isEvaluating()) return;
+  set(id, task, { status: 'running' });
+  try {
+    const stored = await loadCheckpoint(id);
+    if (!stored) return set(id, task, { status: 'failed', message: 'no checkpoint of this run is stored, so there are no weights to evaluate' });
+    if (!worker) return set(id, task, { status: 'failed', message: 'the training worker is gone; reload the page' });
+    worker.send({ type: 'evaluate', runId: id, checkpoint: stored.bytes.slice().buffer, task });
+  } catch (e) {
+    set(id, task, { status: 'failed', message: (e as Error).message });
+  }
 }
 
 export function pause(): void {

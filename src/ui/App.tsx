@@ -1,16 +1,24 @@
 import { useEffect } from 'react';
 import { useBuilder } from '../state/builder.ts';
+import { initPersistence } from '../state/persist.ts';
 import { connect } from '../state/session.ts';
+import { loadShareLink } from '../state/share-load.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { Builder } from './Builder.tsx';
 import { Charts } from './Charts.tsx';
 import { Controls } from './Controls.tsx';
 import { Queue } from './Queue.tsx';
+import { ShareLink } from './ShareLink.tsx';
+import { ShareNotice } from './ShareNotice.tsx';
 import { RunsTable } from './RunsTable.tsx';
+import { SuiteView } from './SuiteView.tsx';
 import { Timeline } from './Timeline.tsx';
 
 export function App() {
   useEffect(() => {
+    void initPersistence();
+    // Before connecting, so a linked backend choice is the one the worker starts on.
+    loadShareLink(window.location.hash);
     connect(useBuilder.getState().backend);
   }, []);
 
@@ -28,7 +36,9 @@ export function App() {
       {/* Controls come first so that on a phone Start is on the first screen; on a wide screen they sit above the results. */}
       <main className="layout">
         <div className="area-controls">
+          <ShareNotice />
           <Controls />
+          <ShareLink />
         </div>
         <div className="area-builder">
           <Builder />
@@ -38,6 +48,7 @@ export function App() {
           <Charts />
           <Timeline />
           <RunsTable />
+          <SuiteView />
         </div>
       </main>
     </>

@@ -8,6 +8,7 @@ import { connect, useSession, type BackendRequest } from '../state/session.ts';
 import { DimensionToggles } from './DimensionToggles.tsx';
 import { NumberField, SelectField } from './Fields.tsx';
 import { FlopsSummary } from './FlopsSummary.tsx';
+import { GardenExport } from './GardenExport.tsx';
 import { StageEditor } from './StageEditor.tsx';
 import { useBuilt } from './useBuilt.ts';
 
@@ -96,6 +97,7 @@ export function Builder() {
         </div>
         <DimensionToggles />
         <FlopsSummary />
+        <GardenExport />
         <StageEditor />
       </fieldset>
     </section>

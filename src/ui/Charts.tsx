@@ -1,8 +1,10 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
+import { useCompare } from '../state/compare.ts';
 import type { Run } from '../state/run.ts';
 import { useRuns } from '../state/runs.ts';
 import { useView, type XAxisKind } from '../state/view.ts';
 import { AxisSwitch } from './AxisSwitch.tsx';
+import { ChartDownloads } from './ExportButtons.tsx';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { AXIS_LABEL, runSeries } from './series.ts';
 import { useThrottled } from './useThrottled.ts';
@@ -10,8 +12,10 @@ import { useThrottled } from './useThrottled.ts';
 /** Live loss, learning-rate and throughput curves of every run, overlaid, one colour per run. */
 export function Charts() {
   const runs = useThrottled(useRuns((s) => s.runs), 250);
+  const hidden = useCompare((s) => s.hidden);
+  const compared = useMemo(() => runs.filter((r) => !hidden.includes(r.id)), [runs, hidden]);
   const xAxis = useView((s) => s.xAxis);
-  return <ChartPanels runs={runs} xAxis={xAxis} />;
+  return <ChartPanels runs={compared} xAxis={xAxis} />;
 }
 
 // Memoised on the throttled runs, so store updates between throttle ticks do not redraw the charts.
@@ -35,6 +39,7 @@ const ChartPanels = memo(function ChartPanels({ runs: all, xAxis }: { runs: Run[
           <AxisSwitch />
         </div>
         {runs.length ? <MetricChart lines={loss} xLabel={xLabel} height={280} yFormat={(v) => v.toFixed(2)} /> : empty}
+        {runs.length ? <ChartDownloads title="Loss curve" /> : null}
         {runs.length ? (
           <ul className="legend" aria-label="Legend">
             {runs.map((r) => (
@@ -50,10 +55,12 @@ const ChartPanels = memo(function ChartPanels({ runs: all, xAxis }: { runs: Run[
       <section aria-label="Learning rate" className="panel chart">
         <h3>Learning rate</h3>
         {runs.length ? <MetricChart lines={lr} xLabel={xLabel} height={180} /> : empty}
+        {runs.length ? <ChartDownloads title="Learning rate" /> : null}
       </section>
       <section aria-label="Tokens per second" className="panel chart">
         <h3>Tokens / s</h3>
         {runs.length ? <MetricChart lines={tps} xLabel={xLabel} height={180} /> : empty}
+        {runs.length ? <ChartDownloads title="Tokens per second" /> : null}
       </section>
     </div>
   );

@@ -1,5 +1,6 @@
 import type { BackendChoice, BackendName } from '../core/backend.ts';
 import type { ExperimentConfig } from '../core/run/experiment.ts';
+import type { GenreEvalResult, GenreMode, GenreTask } from '../core/eval/genre.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import type { GrowthEventRecord, RunRecord, StageRecord, StepMetrics, ValidationPoint } from '../core/train/record.ts';
 
@@ -7,12 +8,18 @@ import type { GrowthEventRecord, RunRecord, StageRecord, StepMetrics, Validation
 export type WorkerRequest =
   /** Picks the backend (once per worker) and loads the corpus shards from dataUrl. */
   | { type: 'init'; backend: 'auto' | BackendName; dataUrl: string }
-  | { type: 'start'; runId: string; config: ExperimentConfig }
+  /**
+   * checkpointEvery: steps between checkpoints (0: only at growth and the end); checkpoint: a
+   * safetensors checkpoint (src/core/checkpoint) of this run to continue from instead of starting afresh.
+   */
+  | { type: 'start'; runId: string; config: ExperimentConfig; checkpointEvery?: number; checkpoint?: ArrayBuffer }
   | { type: 'pause' }
   | { type: 'resume' }
   /** One optimizer step while paused. */
   | { type: 'step' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Genre classification (src/core/eval/genre.ts) of a checkpoint's encoder; refused while a run trains. */
+  | { type: 'evaluate'; runId: string; checkpoint: ArrayBuffer; task: GenreTask; mode?: GenreMode };
 
 export type RunState = 'running' | 'paused' | 'done' | 'stopped' | 'failed';
 
@@ -28,4 +35,9 @@ export type WorkerEvent =
   /** step = optimizer steps completed; message explains failed/stopped runs (e.g. NaN loss at step s in stage i). */
   | { type: 'state'; runId: string; state: RunState; step: number; message?: string }
   | { type: 'finished'; runId: string; record: RunRecord }
-  | { type: 'error'; runId?: string; message: string };
+  /** An encoded checkpoint (encodeCheckpoint) taken after `step` optimizer steps; the buffer is transferred. */
+  | { type: 'checkpoint'; runId: string; step: number; bytes: ArrayBuffer }
+  | { type: 'error'; runId?: string; message: string }
+  | { type: 'evaluation'; runId: string; result: GenreEvalResult }
+  | { type: 'evaluation-progress'; runId: string; task: GenreTask; phase: 'train' | 'features' | 'test'; done: number; total: number }
+  | { type: 'evaluation-failed'; runId: string; task: GenreTask; message: string };

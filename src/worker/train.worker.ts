@@ -10,6 +10,9 @@ import { selectBackend, BACKEND_NAMES, type BackendChoice } from '../core/backen
 import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
 import { fetchCorpus, type Corpus } from '../core/data/corpus.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
+import { checkpointParams, decodeCheckpoint, encodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
+import { evaluateGenre } from '../core/eval/genre.ts';
+import { disposeParams } from '../core/model/params.ts';
 import type { RunState, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -90,7 +93,39 @@ const hooks: ExperimentHooks = {
   onValidation: (point) => post({ type: 'validation', runId, point }),
   onStage: (stage, phase) => post({ type: 'stage', runId, stage, phase }),
   onGrowth: (event) => post({ type: 'growth', runId, event }),
+  onCheckpoint: (c) => {
+    const bytes = encodeCheckpoint(c);
+    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
+    self.postMessage({ type: 'checkpoint', runId, step: c.step, bytes: buffer } satisfies WorkerEvent, [buffer]);
+  },
 };
+
+let evaluating = false;
+
+/** Fine-tunes a copy of a checkpoint's encoder on genre labels; one at a time, never beside training. */
+async function evaluate(req: Extract<WorkerRequest, { type: 'evaluate' }>): Promise<void> {
+  const fail = (message: string) => post({ type: 'evaluation-failed', runId: req.runId, task: req.task, message });
+  if (!corpus) return fail('the worker is not initialised yet');
+  if (exp || evaluating) return fail(exp ? 'a run is training; evaluate when it has finished' : 'another evaluation is running');
+  evaluating = true;
+  try {
+    const c = decodeCheckpoint(new Uint8Array(req.checkpoint));
+    const params = checkpointParams(c);
+    try {
+      const result = await evaluateGenre(params, c.model, corpus, {
+        task: req.task, mode: req.mode ?? 'finetune', seed: c.config.seed,
+        onProgress: (phase, done, total) => post({ type: 'evaluation-progress', runId: req.runId, task: req.task, phase, done, total }),
+      });
+      post({ type: 'evaluation', runId: req.runId, result });
+    } finally {
+      disposeParams(params);
+    }
+  } catch (e) {
+    fail((e as Error).message);
+  } finally {
+    evaluating = false;
+  }
+}
 
 self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
@@ -103,13 +138,18 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
         post({ type: 'error', runId: req.runId, message: 'the worker is not initialised yet' });
         return;
       }
+      // A run queued while an evaluation is under way starts once it is over.
+      while (evaluating) await new Promise((r) => setTimeout(r, 50));
       if (exp) {
         post({ type: 'error', runId: req.runId, message: 'a run is already training; stop it first' });
         return;
       }
       try {
         runId = req.runId;
-        exp = new Experiment(req.config, corpus, backend.name, hooks);
+        const options = { checkpointEvery: req.checkpointEvery ?? 0 };
+        exp = req.checkpoint
+          ? Experiment.fromCheckpoint(decodeCheckpoint(new Uint8Array(req.checkpoint)), corpus, backend.name, hooks, options)
+          : new Experiment(req.config, corpus, backend.name, hooks, options);
       } catch (e) {
         post({ type: 'error', runId: req.runId, message: (e as Error).message });
         return;
@@ -140,6 +180,9 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
       } finally {
         looping = false;
       }
+      return;
+    case 'evaluate':
+      await evaluate(req);
       return;
     case 'stop':
       if (!exp) return;

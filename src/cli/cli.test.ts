@@ -1,19 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { growlab } from './growlab.test-helper.ts';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
 
-async function growlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
@@ -32,7 +20,7 @@ describe('growlab bad input', () => {
     [['growth-check', '--op', 'depth.teleport'], /op: unknown growth operator "depth\.teleport"; valid: depth\.stack/],
     [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, garden, bench, suite, eval\)/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
-    const r = await growlab(...args);
+    const r = await growlab(args);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
     expect(lines).toHaveLength(1);
@@ -43,7 +31,7 @@ describe('growlab bad input', () => {
 describe('growlab train', () => {
   it('is deterministic and its JSON summary has the documented fields', async () => {
     const args = ['train', '--size', 'tiny', '--steps', '20', '--backend', 'cpu', '--seed', '3', '--json'];
-    const [a, b] = [await growlab(...args), await growlab(...args)];
+    const [a, b] = [await growlab(args), await growlab(args)];
     expect(a.code).toBe(0);
     const ja = lastJson(a.stdout);
     const jb = lastJson(b.stdout);
@@ -58,7 +46,7 @@ describe('growlab train', () => {
 
 describe('growlab flops', () => {
   it('prints per-stage FLOPs whose sum is the total', async () => {
-    const r = await growlab('flops', '--preset', 'compound', '--model', 'bert-base', '--json');
+    const r = await growlab(['flops', '--preset', 'compound', '--model', 'bert-base', '--json']);
     expect(r.code).toBe(0);
     const j = lastJson(r.stdout) as { stages: { forwardFlops: number }[]; flops: number; baselineFlops: number; flopsSpeedup: number };
     expect(j.stages).toHaveLength(4);
@@ -75,11 +63,11 @@ describe('growlab train --resume', () => {
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'growlab-resume-'));
     const common = ['--size', 'tiny', '--steps', '16', '--preset', 'stack', '--backend', 'cpu', '--seed', '4'];
-    expect((await growlab('train', ...common, '--out', join(dir, 'full.json'))).code).toBe(0);
-    const stopped = await growlab('train', ...common, '--stop-after', '7', '--out', join(dir, 'part.json'));
+    expect((await growlab(['train', ...common, '--out', join(dir, 'full.json')])).code).toBe(0);
+    const stopped = await growlab(['train', ...common, '--stop-after', '7', '--out', join(dir, 'part.json')]);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/stopped after step 7/);
-    const resumed = await growlab('train', '--resume', join(dir, 'part.safetensors'), '--backend', 'cpu', '--out', join(dir, 'rest.json'));
+    const resumed = await growlab(['train', '--resume', join(dir, 'part.safetensors'), '--backend', 'cpu', '--out', join(dir, 'rest.json')]);
     expect(resumed.code).toBe(0);
     const full = JSON.parse(await readFile(join(dir, 'full.json'), 'utf8'));
     const rest = JSON.parse(await readFile(join(dir, 'rest.json'), 'utf8'));
@@ -94,7 +82,7 @@ describe('growlab train --resume', () => {
       [['--resume', join(dir, 'part.safetensors'), '--size', 'small'], /--resume takes the run's config from the checkpoint; drop --size/],
       [['--save-every', '5'], /--save-every needs --checkpoint-out/],
     ] as const) {
-      const r = await growlab('train', ...args);
+      const r = await growlab(['train', ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(message);
     }

@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { growlab } from './growlab.test-helper.ts';
 import { ConfigError } from '../core/errors.ts';
 import { SIZES } from '../core/model/config.ts';
 import { sourceFromCheckpoint, sourceFromRun } from './eval.ts';
 
-const exec = promisify(execFile);
-const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
 
-async function growlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { timeout: 170_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
@@ -32,7 +20,7 @@ let run: Record<string, unknown>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'growlab-eval-'));
-  const r = await growlab('train', '--size', 'tiny', '--steps', '2', '--backend', 'cpu', '--out', join(dir, 'run.json'));
+  const r = await growlab(['train', '--size', 'tiny', '--steps', '2', '--backend', 'cpu', '--out', join(dir, 'run.json')], 170_000);
   expect(r.code).toBe(0);
   run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8'));
 }, 120_000);
@@ -78,13 +66,13 @@ describe('growlab eval', () => {
     [['eval', '--task', 'genre4'], /give exactly one of --run/],
     [['eval', '--checkpoint', 'missing.safetensors', '--task', 'genre4'], /--checkpoint: cannot read "missing\.safetensors" \(ENOENT\)/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
-    const r = await growlab(...args);
+    const r = await growlab(args, 170_000);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(message);
   });
 
   it('--json ends with one JSON object of results', async () => {
-    const r = await growlab('eval', '--run', join(dir, 'run.json'), '--task', 'genre4', '--mode', 'probe', '--steps', '20', '--backend', 'wasm', '--json');
+    const r = await growlab(['eval', '--run', join(dir, 'run.json'), '--task', 'genre4', '--mode', 'probe', '--steps', '20', '--backend', 'wasm', '--json'], 170_000);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const out = JSON.parse(lines[lines.length - 1]);

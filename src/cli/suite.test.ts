@@ -1,13 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { growlab } from './growlab.test-helper.ts';
 import { validateSuiteResults, type SuiteResults, type SuiteRun } from '../core/suite/results.ts';
 import { ARM_NAMES, COMPARISONS } from '../core/suite/plan.ts';
 
-const exec = promisify(execFile);
 const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
 const tempDir = () => {
@@ -17,15 +16,6 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function growlab(args: string[], timeout = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { timeout });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const readResults = (dir: string): SuiteResults => validateSuiteResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
 

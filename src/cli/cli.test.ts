@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { growlab } from './growlab.test-helper.ts';
 
-
-
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
@@ -25,6 +23,27 @@ describe('growlab bad input', () => {
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+});
+
+describe('growlab --help', () => {
+  const COMMANDS = ['train', 'growth-check', 'flops', 'garden', 'bench', 'suite', 'eval'];
+
+  it('lists every command', async () => {
+    const r = await growlab(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+  });
+
+  it.each(COMMANDS)('%s --help names every flag the command accepts', async (cmd) => {
+    // The parser's own list of flags, from its unknown-option message, is the reference.
+    const bad = await growlab([cmd, '--no-such-flag']);
+    const allowed = /allowed flags: ([^)]*)\)/.exec(bad.stderr)?.[1].split(', ') ?? [];
+    expect(allowed.length).toBeGreaterThan(0);
+    const help = await growlab([cmd, '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(`usage: growlab ${cmd}`);
+    for (const flag of allowed) expect(help.stdout).toMatch(new RegExp(`${flag}\\b`));
   });
 });
 

@@ -11,24 +11,33 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>>
   eval: async () => (await import('./eval.ts')).evalCommand,
 };
 
-const USAGE = `usage: growlab <command> [flags]
-commands:
-  train         train a mini-BERT over a growth schedule
+/** One entry per command: its one-line summary, then its flags. */
+const HELP: Record<string, string> = {
+  train: `train a mini-BERT over a growth schedule
                 (--size tiny|small|lab, --steps N, --seed S, --backend cpu|wasm|webgpu, --preset NAME, --norm pre|post,
-                 --layers, --hidden, --heads, --ffn, --lr, --out FILE, --json)
-  growth-check  train a tiny model briefly, grow it, compare loss and logits before and after
-                (--op ID | --all, --norm pre|post, --backend, --json)
-  flops         per-stage FLOPs and speed-up of a preset
-                (--preset NAME, --model tiny|small|lab|bert-base|bert-large, --total-steps N, --json)
-  garden        a preset schedule as a TensorFlow Model Garden (grow_bert) progressive-training YAML
+                 --layers, --hidden, --heads, --ffn, --lr, --out run.json, --json,
+                 --save-every N, --checkpoint-out FILE.safetensors, --resume FILE.safetensors, --stop-after STEP)`,
+  'growth-check': `train a tiny model briefly, grow it, compare loss and logits before and after
+                (--op ID | --all, --norm pre|post, --backend, --steps N (before growth), --seed S, --json)`,
+  flops: `per-stage FLOPs and speed-up of a preset
+                (--preset NAME, --model tiny|small|lab|bert-base|bert-large, --total-steps N, --json)`,
+  garden: `a preset schedule as a TensorFlow Model Garden (grow_bert) progressive-training YAML
                 (--preset NAME, --size tiny|small|lab, --target bert-base|bert-large|lab, --steps N, --batch B, --lr X,
-                 --warmup W, --norm pre|post, --out FILE)
-  bench         throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs (--out FILE, --backends LIST, --quick)
-  suite         the paper's comparisons over seeds: results.json, report.md and plots in DIR
-                (--size tiny|small, --seeds K, --out DIR, --backend wasm|cpu, --steps N, --resume, --no-genre, --json)
-  eval          genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)
+                 --warmup W, --norm pre|post, --out FILE)`,
+  bench: `throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs
+                (--out FILE, --backends LIST, --steps N (timed per backend), --schedule-steps N,
+                 --schedule-backend cpu|wasm|webgpu, --quick)`,
+  suite: `the paper's comparisons over seeds: results.json, report.md and plots in DIR
+                (--size tiny|small, --seeds K, --out DIR, --backend wasm|cpu, --steps N, --resume, --no-genre, --json)`,
+  eval: `genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)
                 (--run run.json | --checkpoint FILE | --size S --random-init, --task genre15|genre4,
-                 --mode finetune|probe|both, --pool cls|mean, --steps N, --backend wasm|cpu, --seed S, --json)`;
+                 --mode finetune|probe|both, --pool cls|mean, --steps N, --backend wasm|cpu, --seed S, --json)`,
+};
+
+const line = (cmd: string): string => `  ${cmd.padEnd(14)}${HELP[cmd]}`;
+const USAGE = `usage: growlab <command> [flags]   (growlab <command> --help for one command)
+commands:
+${Object.keys(COMMANDS).map(line).join('\n')}`;
 
 await runCli(async () => {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -37,6 +46,10 @@ await runCli(async () => {
     return;
   }
   const load = COMMANDS[cmd];
+  if (load && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(`usage: growlab ${cmd} [flags]\n${line(cmd)}`);
+    return;
+  }
   if (!load) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
   await (await load())(rest);
 });

@@ -46,10 +46,10 @@ await runCli(async () => {
     return;
   }
   const load = COMMANDS[cmd];
-  if (load && (rest.includes('--help') || rest.includes('-h'))) {
+  if (!load) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
+  if (rest.includes('--help') || rest.includes('-h')) {
     console.log(`usage: growlab ${cmd} [flags]\n${line(cmd)}`);
     return;
   }
-  if (!load) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
   await (await load())(rest);
 });

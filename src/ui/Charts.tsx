@@ -5,6 +5,7 @@ import { useRuns } from '../state/runs.ts';
 import { useView, type XAxisKind } from '../state/view.ts';
 import { AxisSwitch } from './AxisSwitch.tsx';
 import { ChartDownloads } from './ExportButtons.tsx';
+import { Legend } from './Legend.tsx';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { AXIS_LABEL, runSeries } from './series.ts';
 import { useThrottled } from './useThrottled.ts';
@@ -41,15 +42,9 @@ const ChartPanels = memo(function ChartPanels({ runs: all, xAxis }: { runs: Run[
         {runs.length ? <MetricChart lines={loss} xLabel={xLabel} height={280} yFormat={(v) => v.toFixed(2)} /> : empty}
         {runs.length ? <ChartDownloads title="Loss curve" /> : null}
         {runs.length ? (
-          <ul className="legend" aria-label="Legend">
-            {runs.map((r) => (
-              <li key={r.id}>
-                <span className="swatch" style={{ background: r.color }} aria-hidden="true" />
-                {r.label}
-              </li>
-            ))}
+          <Legend items={runs.map((r) => ({ key: r.id, color: r.color, name: r.label }))} label="Legend" className="legend">
             <li>solid: training loss · dashed with dots: validation loss</li>
-          </ul>
+          </Legend>
         ) : null}
       </section>
       <section aria-label="Learning rate" className="panel chart">

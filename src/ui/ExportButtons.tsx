@@ -4,6 +4,7 @@ import { comparisonRows } from '../state/export-rows.ts';
 import type { Run } from '../state/run.ts';
 import { rasterizeSvg, serializeChart } from './chart-image.ts';
 import { downloadBlob, downloadText, fileStem } from './download.ts';
+import { InlineError } from './InlineError.tsx';
 
 const CSV = 'text/csv;charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -69,11 +70,7 @@ export function ChartDownloads({ title }: { title: string }) {
       <button type="button" className="small" aria-label={`Download ${title} as PNG`} onClick={(e) => void save(e.currentTarget, 'png')}>
         PNG
       </button>
-      {error ? (
-        <span role="alert" className="run-message">
-          {error}
-        </span>
-      ) : null}
+      <InlineError message={error} />
     </div>
   );
 }

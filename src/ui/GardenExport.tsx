@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { GARDEN_TARGETS, modelGardenConfig, type GardenTarget } from '../core/export/model-garden.ts';
 import { downloadText, fileStem } from './download.ts';
 import { SelectField } from './Fields.tsx';
+import { InlineError } from './InlineError.tsx';
 import { useBuilt } from './useBuilt.ts';
 
 type Target = GardenTarget | 'lab';
@@ -32,11 +33,7 @@ export function GardenExport() {
       <button type="button" className="small" disabled={!config || issue !== null} onClick={save} title={issue ? `Fix first: ${issue.message}` : undefined}>
         Export for Model Garden
       </button>
-      {error ? (
-        <span role="alert" className="run-message">
-          {error}
-        </span>
-      ) : null}
+      <InlineError message={error} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { armSpread, comparisonVerdicts, reportColumns } from '../core/suite/repo
 import type { SuiteResults } from '../core/suite/results.ts';
 import { formatSpread } from '../core/suite/stats.ts';
 import { useSuite } from '../state/suite.ts';
+import { Legend } from './Legend.tsx';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 
 /** A `growlab suite` results.json opened in the lab: the report's tables and the mean validation curves. */
@@ -121,14 +122,7 @@ function SuiteCurves({ results, x, label, scale = 1 }: { results: SuiteResults; 
     <figure aria-label={`Validation loss vs ${label}`} className="chart">
       <figcaption>Validation MLM loss vs {label} (mean over seeds)</figcaption>
       <MetricChart lines={lines} xLabel={label} height={240} yFormat={(v) => v.toFixed(2)} />
-      <ul className="suite-legend hint" aria-label="Arms">
-        {lines.map((l) => (
-          <li key={l.key}>
-            <span className="swatch" style={{ background: l.color }} aria-hidden="true" />
-            {l.name}
-          </li>
-        ))}
-      </ul>
+      <Legend items={lines} label="Arms" className="suite-legend hint" />
     </figure>
   );
 }

@@ -1,6 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { GenreEvalResult } from '../core/eval/genre.ts';
+import { SIZES } from '../core/model/config.ts';
+import { scheduleFlops } from '../core/schedule/flops.ts';
+import { buildPreset } from '../core/schedule/presets.ts';
+import { comparisonRows } from './export-rows.ts';
 import { applyEvaluationEvent, isEvaluating, useEvaluations } from './evaluations.ts';
+import { newRun, type Run } from './run.ts';
+import { useRuns } from './runs.ts';
+
+function finishedRun(id: string): Run {
+  const { model, train } = SIZES.tiny;
+  const schedule = buildPreset('baseline', 10, model);
+  const config = { size: 'tiny' as const, model, train: { ...train, steps: 10 }, schedule, seed: 1 };
+  return { ...newRun(id, id, 'baseline', '#000', config, scheduleFlops(schedule, model, config.train)), status: 'done', checkpointStep: 10 };
+}
 
 function result(task: 'genre4' | 'genre15', accuracy: number): GenreEvalResult {
   return {
@@ -13,19 +26,24 @@ function result(task: 'genre4' | 'genre15', accuracy: number): GenreEvalResult {
   };
 }
 
-beforeEach(() => useEvaluations.setState({ byRun: {} }));
+beforeEach(() => {
+  useEvaluations.setState({ byRun: {} });
+  useRuns.setState({ runs: [finishedRun('r1'), finishedRun('r2')] });
+});
 
 describe('evaluations store', () => {
-  it('keeps each run and task apart, and a result replaces "running"', () => {
+  it('puts a result on its run (stored with it, exported with it) and ends "running"', () => {
     useEvaluations.getState().set('r1', 'genre4', { status: 'running' });
     expect(isEvaluating()).toBe(true);
     applyEvaluationEvent({ type: 'evaluation', runId: 'r1', result: result('genre4', 0.6) });
     applyEvaluationEvent({ type: 'evaluation', runId: 'r2', result: result('genre15', 0.3) });
-    const { byRun } = useEvaluations.getState();
     expect(isEvaluating()).toBe(false);
-    expect(byRun.r1.genre4).toEqual({ status: 'done', result: result('genre4', 0.6) });
-    expect(byRun.r1.genre15).toBeUndefined();
-    expect(byRun.r2.genre15?.status).toBe('done');
+    expect(useEvaluations.getState().byRun.r1.genre4).toBeUndefined();
+    const [r1, r2] = useRuns.getState().runs;
+    expect(r1.genre).toEqual({ genre4: result('genre4', 0.6) });
+    expect(r2.genre).toEqual({ genre15: result('genre15', 0.3) });
+    const { rows } = comparisonRows(useRuns.getState().runs);
+    expect(rows.map((r) => [r.genre4Acc, r.genre15Acc, r.genre15MacroF1])).toEqual([[0.6, null, null], [null, 0.3, 0.15]]);
   });
 
   it('shows progress while running', () => {

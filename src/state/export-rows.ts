@@ -27,6 +27,10 @@ export function comparisonRows(runs: readonly Run[]): { rows: ComparisonRow[]; b
       speedupWall: sp ? sp.wall : null,
       wallMs,
       tokensPerSec: r.summary?.tokensPerSec ?? (wallMs > 0 ? tokens / (wallMs / 1000) : null),
+      genre4Acc: r.genre?.genre4?.accuracy ?? null,
+      genre4MacroF1: r.genre?.genre4?.macroF1 ?? null,
+      genre15Acc: r.genre?.genre15?.accuracy ?? null,
+      genre15MacroF1: r.genre?.genre15?.macroF1 ?? null,
     };
   });
   return { rows, baseline: base ? base.label : null };

@@ -1,3 +1,4 @@
+import type { GenreEvalResult, GenreTask } from '../core/eval/genre.ts';
 import type { ExperimentConfig } from '../core/run/experiment.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import type { GrowthEventRecord, RunSummary, StageRecord, StepMetrics, ValidationPoint } from '../core/train/record.ts';
@@ -36,6 +37,8 @@ export interface Run {
   summary: RunSummary | null;
   /** Step of the latest checkpoint stored for this run (src/state/db.ts), null when none. */
   checkpointStep: number | null;
+  /** Finished genre evaluations of the run's final checkpoint: stored with the run, so they survive a reload and travel in exports. */
+  genre?: Partial<Record<GenreTask, GenreEvalResult>>;
 }
 
 export function newRun(id: string, label: string, preset: string, color: string, config: ExperimentConfig, plan: ScheduleFlops): Run {

@@ -20,8 +20,8 @@ export function GenreCell({ run, task }: { run: Run; task: GenreTask }) {
       </span>
     );
   }
-  if (evaluation?.status === 'done') {
-    const r = evaluation.result;
+  const r = run.genre?.[task];
+  if (r) {
     const title = `Fine-tuned ${r.steps} steps on ${r.trainPassages} training passages; ${r.testPassages} test passages. `
       + `Majority class (${r.majority.label}): ${(100 * r.majority.accuracy).toFixed(1)}% / ${r.majority.macroF1.toFixed(2)}. `
       + 'Macro-F1 averages F1 over the classes present in the test set.';

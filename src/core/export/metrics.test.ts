@@ -130,14 +130,17 @@ describe('comparison exports', () => {
     {
       label: 'baseline', preset: 'baseline', status: 'done', steps: 200, plannedSteps: 200, finalLoss: 6.123, valLoss: 6.2, valAcc: 0.11,
       forwardFlops: 1.234e12, speedupFlops: 1, speedupWall: 1, wallMs: 81234.5, tokensPerSec: 987.654321,
+      genre4Acc: 0.5625, genre4MacroF1: 0.41, genre15Acc: null, genre15MacroF1: null,
     },
     {
       label: 'compound, "fast"', preset: 'compound', status: 'running', steps: 37, plannedSteps: 200, finalLoss: null, valLoss: null, valAcc: null,
       forwardFlops: 2.5e11, speedupFlops: null, speedupWall: null, wallMs: 9000, tokensPerSec: null,
+      genre4Acc: null, genre4MacroF1: null, genre15Acc: null, genre15MacroF1: null,
     },
     {
       label: '=HYPERLINK("x")', preset: 'custom', status: 'failed', steps: 3, plannedSteps: 10, finalLoss: NaN, valLoss: 7, valAcc: 0,
       forwardFlops: 0, speedupFlops: 1.7320508075688772, speedupWall: 0.5, wallMs: 0, tokensPerSec: 0,
+      genre4Acc: null, genre4MacroF1: null, genre15Acc: 0.25, genre15MacroF1: 0.125,
     },
   ];
 
@@ -156,6 +159,9 @@ describe('comparison exports', () => {
     expect(parsed[2][col('val_loss')]).toBe('');
     expect(parsed[2][col('speedup_wall')]).toBe('');
     expect(parsed[3][col('final_loss')]).toBe('NaN');
+    expect(Number(parsed[1][col('genre4_acc')])).toBe(0.5625);
+    expect(parsed[1][col('genre15_acc')]).toBe('');
+    expect(Number(parsed[3][col('genre15_macro_f1')])).toBe(0.125);
   });
 
   it('JSON: the rows as given, and which run is the baseline', () => {

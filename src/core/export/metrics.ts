@@ -116,6 +116,11 @@ export interface ComparisonRow {
   speedupWall: number | null;
   wallMs: number;
   tokensPerSec: number | null;
+  /** Fine-tuned genre classification of the final checkpoint (accuracy in [0, 1]), null until evaluated. */
+  genre4Acc: number | null;
+  genre4MacroF1: number | null;
+  genre15Acc: number | null;
+  genre15MacroF1: number | null;
 }
 
 const COMPARISON_COLUMNS: readonly [keyof ComparisonRow, string][] = [
@@ -132,6 +137,10 @@ const COMPARISON_COLUMNS: readonly [keyof ComparisonRow, string][] = [
   ['speedupWall', 'speedup_wall'],
   ['wallMs', 'wall_ms'],
   ['tokensPerSec', 'tokens_per_sec'],
+  ['genre4Acc', 'genre4_acc'],
+  ['genre4MacroF1', 'genre4_macro_f1'],
+  ['genre15Acc', 'genre15_acc'],
+  ['genre15MacroF1', 'genre15_macro_f1'],
 ];
 
 export const COMPARISON_HEADER: readonly string[] = COMPARISON_COLUMNS.map(([, h]) => h);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { growlab } from './growlab.test-helper.ts';
+import { BIN, growlab } from './growlab.test-helper.ts';
 
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
@@ -105,5 +105,35 @@ describe('growlab train --resume', () => {
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(message);
     }
+  }, 240_000);
+  it('writes each periodic checkpoint while it trains, so a killed run resumes from it (cpu)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const { mkdtemp, readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'growlab-kill-'));
+    const ckpt = join(dir, 'live.safetensors');
+    const child = spawn(process.execPath, [BIN, 'train', '--size', 'tiny', '--steps', '400', '--backend', 'cpu', '--seed', '2', '--save-every', '20', '--checkpoint-out', ckpt]);
+    let out = '';
+    const onDisk = await new Promise<boolean>((done) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // Well past the first save: the file must be there while training goes on.
+        if (/step (8\d|9\d|\d{3})\/400/.test(out)) done(existsSync(ckpt));
+      });
+      child.on('exit', () => done(existsSync(ckpt)));
+    });
+    child.kill('SIGKILL');
+    expect(out).not.toMatch(/step 400\/400/);
+    expect(onDisk).toBe(true);
+    const { decodeCheckpoint } = await import('../core/checkpoint/checkpoint.ts');
+    const saved = decodeCheckpoint(new Uint8Array(await readFile(ckpt)));
+    expect(saved.step % 20).toBe(0);
+    expect(saved.step).toBeGreaterThanOrEqual(20);
+    const resumed = await growlab(['train', '--resume', ckpt, '--backend', 'cpu', '--stop-after', String(saved.step + 10), '--json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`resuming .* at step ${saved.step}/400`));
+    expect(resumed.stdout).toMatch(new RegExp(`stopped after step ${saved.step + 10}`));
   }, 240_000);
 });

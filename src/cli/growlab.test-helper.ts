@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
+export const BIN = new URL('../../bin/growlab.mjs', import.meta.url).pathname;
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 

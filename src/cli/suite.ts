@@ -15,8 +15,8 @@ import { downstreamControls, evaluateDownstream } from '../core/suite/downstream
 import type { Corpus } from '../core/data/corpus.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
+import { writeAtomic } from '../node/write-atomic.ts';
 import { UsageError, choice, parseFlags, positiveInt } from './args.ts';
-import { writeAtomic } from './train.ts';
 import { svgToPng } from './png.ts';
 
 export const SUITE_FLAGS = {
@@ -77,7 +77,7 @@ function freshResults(settings: SuiteSettings, plan: SuitePlan, backend: string)
 /** results.json first (atomically: an interrupted suite keeps every finished run), then the report and plots. */
 async function save(dir: string, r: SuiteResults): Promise<void> {
   r.updatedAt = new Date().toISOString();
-  await writeAtomic(join(dir, 'results.json'), JSON.stringify(r, null, 1));
+  writeAtomic(join(dir, 'results.json'), JSON.stringify(r, null, 1));
   let png = true;
   for (const plot of suitePlots(r)) {
     await writeFile(join(dir, `${plot.name}.svg`), plot.svg);
@@ -85,7 +85,7 @@ async function save(dir: string, r: SuiteResults): Promise<void> {
     if (bytes) await writeFile(join(dir, `${plot.name}.png`), bytes);
     else png = false;
   }
-  await writeAtomic(join(dir, 'report.md'), suiteReport(r, { png }));
+  writeAtomic(join(dir, 'report.md'), suiteReport(r, { png }));
 }
 
 async function runArm(plan: SuitePlan, arm: ArmName, seed: number, corpus: Corpus, backend: string, tag: string) {

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SIZES, SIZE_NAMES, validateModelConfig, type SizeName } from '../core/model/config.ts';
@@ -8,6 +8,7 @@ import { Experiment, type ExperimentConfig, type ExperimentHooks } from '../core
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint/checkpoint.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
+import { writeAtomic } from '../node/write-atomic.ts';
 import type { BackendName } from '../core/backend.ts';
 import { UsageError, choice, parseFlags, positiveInt, nonNegativeInt } from './args.ts';
 
@@ -44,13 +45,6 @@ async function readCheckpointFile(path: string): Promise<Checkpoint> {
     throw new UsageError(`--resume: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return decodeCheckpoint(bytes);
-}
-
-/** Replaces the file only once the new one is whole, so an interrupted write never leaves a broken checkpoint. */
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 /** --checkpoint-out, else beside --out (run.json -> run.safetensors), else none. */
@@ -109,13 +103,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const corpus = await loadCorpus();
   const total = config.train.steps;
   const t0 = performance.now();
-  let writing = Promise.resolve();
   const hooks: ExperimentHooks = {
     onCheckpoint(c) {
       if (!ckptPath) return;
-      // Writes are chained so the file on disk is always the latest whole checkpoint.
-      const bytes = encodeCheckpoint(c);
-      writing = writing.then(() => writeAtomic(ckptPath, bytes));
+      writeAtomic(ckptPath, encodeCheckpoint(c));
     },
     onMetrics(ms) {
       const last = ms[ms.length - 1];
@@ -148,7 +139,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
     }
     await exp.step();
   }
-  await writing;
   const record = exp.record;
   if (ckptPath && typeof v.out === 'string') record.checkpoint = relative(dirname(resolve(v.out)), resolve(ckptPath));
   exp.dispose();
@@ -157,7 +147,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     log(`stopped: loss became ${d.loss} at step ${d.step} in stage ${d.stageIndex + 1} (${d.stageLabel}); the record keeps everything before it`);
   }
   if (typeof v.out === 'string') {
-    await writeAtomic(v.out, JSON.stringify(record, null, 1));
+    writeAtomic(v.out, JSON.stringify(record, null, 1));
     log(`wrote ${v.out}${ckptPath ? ` and ${ckptPath}` : ''}`);
   }
   const s = record.summary;

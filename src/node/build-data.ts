@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeAtomic } from './write-atomic.ts';
 import {
   CORPUS_FILES, CORPUS_FORMAT, CORPUS_FORMAT_VERSION, NUM_SPECIAL, SPECIAL_TOKENS, SPLITS,
   type CorpusDoc, type CorpusManifest, type Split, type VocabFile,
@@ -158,13 +159,6 @@ function compactVocabulary(docs: TokenizedDoc[], bertVocab: string[]): { vocab: 
   };
 }
 
-/** Same-content writers (parallel test workers) may race; each renames a complete file into place. */
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
-
 async function upToDate(outDir: string, fingerprint: string): Promise<CorpusManifest | null> {
   try {
     const m = JSON.parse(await readFile(path.join(outDir, CORPUS_FILES.manifest), 'utf8')) as CorpusManifest;
@@ -249,10 +243,10 @@ export async function buildData(opts: BuildOptions = {}): Promise<BuildSummary> 
   };
 
   await mkdir(outDir, { recursive: true });
-  await writeAtomic(path.join(outDir, CORPUS_FILES.tokens), bytes);
-  await writeAtomic(path.join(outDir, CORPUS_FILES.vocab), JSON.stringify(vocab));
-  await writeAtomic(path.join(outDir, CORPUS_FILES.docs), JSON.stringify(docs));
+  writeAtomic(path.join(outDir, CORPUS_FILES.tokens), bytes);
+  writeAtomic(path.join(outDir, CORPUS_FILES.vocab), JSON.stringify(vocab));
+  writeAtomic(path.join(outDir, CORPUS_FILES.docs), JSON.stringify(docs));
   // Last, so a reader that sees a fresh manifest also sees complete data files.
-  await writeAtomic(path.join(outDir, CORPUS_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeAtomic(path.join(outDir, CORPUS_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   return finish(manifest, false);
 }

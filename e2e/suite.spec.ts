@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { screenshots } from './fixtures/lab.ts';
 
-// Made by the real CLI: growlab suite --size tiny --seeds 2 --steps 20 --out e2e/fixtures/suite
+// Made by the real CLI: growlab suite --size tiny --seeds 2 --steps 20 --out DIR, DIR/results.json and report.md copied here
 const RESULTS = new URL('./fixtures/suite/results.json', import.meta.url).pathname;
 const REPORT = readFileSync(new URL('./fixtures/suite/report.md', import.meta.url), 'utf8');
 
@@ -31,7 +31,11 @@ test('opens a suite results.json and shows the same tables as its report', async
     const shown = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())));
     expect(shown).toEqual(expected);
   }
-  await expect(panel.getByRole('figure', { name: 'Validation loss vs forward FLOPs' }).locator('path.recharts-curve')).toHaveCount(8);
+  // Eight arms and the dashed frequency-only level.
+  await expect(panel.getByRole('figure', { name: 'Validation loss vs forward FLOPs' }).locator('path.recharts-curve')).toHaveCount(9);
+  const reference = REPORT.split('\n').find((l) => l.startsWith('Reference: predicting token frequencies alone'));
+  expect(reference).toBeDefined();
+  await expect(panel.getByText(reference!)).toBeVisible();
   await expect(panel.getByText(/not significant \(spreads overlap\)|better; the one-std spreads do not overlap/).first()).toBeVisible();
   await panel.scrollIntoViewIfNeeded();
   await screenshots(page, testInfo, 'suite-results');

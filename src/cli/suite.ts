@@ -13,6 +13,7 @@ import { suiteReport } from '../core/suite/report.ts';
 import { suitePlots } from '../core/suite/plots.ts';
 import { downstreamControls, evaluateDownstream } from '../core/suite/downstream.ts';
 import type { Corpus } from '../core/data/corpus.ts';
+import { frequencyBaseline } from '../core/data/frequency.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { writeAtomic } from '../node/write-atomic.ts';
@@ -155,6 +156,7 @@ export async function suiteCommand(argv: string[]): Promise<void> {
   const results = existing ?? freshResults(settings, plan, backend.name);
   results.commands.push(`growlab suite ${argv.join(' ')}`);
   const corpus = await loadCorpus();
+  results.frequency = frequencyBaseline(corpus, plan.arms[0].config.model.vocabSize);
   const total = seeds * ARM_NAMES.length;
   const done0 = results.runs.length;
   log(`growlab suite: size ${size}, ${seeds} seed(s), ${steps} steps, backend ${backend.name}, ${ARM_NAMES.length} arms; ${done0 ? `${done0} of ${total} runs already in ${resultsPath}` : `writing ${resultsPath}`}`);

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { COMPARISONS } from '../core/suite/plan.ts';
 import { ARM_COLORS, meanCurves, type CurveX } from '../core/suite/plots.ts';
-import { armSpread, comparisonVerdicts, reportColumns } from '../core/suite/report.ts';
+import { armSpread, comparisonVerdicts, frequencyNote, reportColumns } from '../core/suite/report.ts';
 import type { SuiteResults } from '../core/suite/results.ts';
 import { formatSpread } from '../core/suite/stats.ts';
 import { useSuite } from '../state/suite.ts';
@@ -57,6 +57,7 @@ function SuiteTables({ results: r, fileName }: { results: SuiteResults; fileName
         {fileName}: size {s.size}, {s.seeds} seed{s.seeds === 1 ? '' : 's'}, {s.steps} steps, backend {s.backend} on {r.machine.cpuModel} ({r.machine.cpus} cores).{' '}
         {r.runs.length < expected ? `Incomplete: ${r.runs.length} of ${expected} runs.` : `All ${expected} runs.`} Cells are mean ± sample std over seeds.
       </p>
+      {r.frequency ? <p className="hint">{frequencyNote(r)}</p> : null}
       {COMPARISONS.map((c) => {
         const lines = comparisonVerdicts(r, c, cols);
         return (
@@ -107,17 +108,20 @@ function SuiteTables({ results: r, fileName }: { results: SuiteResults; fileName
 }
 
 function SuiteCurves({ results, x, label, scale = 1 }: { results: SuiteResults; x: CurveX; label: string; scale?: number }) {
-  const lines: ChartLine[] = useMemo(
-    () =>
-      meanCurves(results, x).map((c) => ({
-        key: c.arm,
-        name: `${c.arm} (${c.seeds} seed${c.seeds === 1 ? '' : 's'})`,
-        color: ARM_COLORS[c.arm],
-        points: c.points.map((p) => ({ x: p.x * scale, y: p.y })),
-        dots: true,
-      })),
-    [results, x, scale],
-  );
+  const lines: ChartLine[] = useMemo(() => {
+    const arms = meanCurves(results, x).map((c) => ({
+      key: c.arm,
+      name: `${c.arm} (${c.seeds} seed${c.seeds === 1 ? '' : 's'})`,
+      color: ARM_COLORS[c.arm],
+      points: c.points.map((p) => ({ x: p.x * scale, y: p.y })),
+      dots: true,
+    }));
+    const f = results.frequency;
+    const xs = arms.flatMap((l) => l.points.map((p) => p.x));
+    if (!f || xs.length === 0) return arms;
+    const level = { key: 'frequency', name: `token frequencies alone (${f.loss.toFixed(3)})`, color: '#555555', dashed: true, points: [{ x: 0, y: f.loss }, { x: Math.max(...xs), y: f.loss }] };
+    return [...arms, level];
+  }, [results, x, scale]);
   return (
     <figure aria-label={`Validation loss vs ${label}`} className="chart">
       <figcaption>Validation MLM loss vs {label} (mean over seeds)</figcaption>

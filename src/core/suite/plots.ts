@@ -58,7 +58,7 @@ function tickLabel(v: number): string {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A self-contained SVG line chart of mean validation loss per arm (white background, legend on the right). */
-export function curvesSvg(curves: MeanCurve[], opts: { title: string; xLabel: string; xScale?: number }): string {
+export function curvesSvg(curves: MeanCurve[], opts: { title: string; xLabel: string; xScale?: number; reference?: { y: number; label: string } }): string {
   const W = 800, H = 420, L = 64, R = 220, T = 40, B = 52;
   const scale = opts.xScale ?? 1;
   const all = curves.flatMap((c) => c.points);
@@ -72,7 +72,7 @@ export function curvesSvg(curves: MeanCurve[], opts: { title: string; xLabel: st
     return parts.join('\n');
   }
   const xs = all.map((p) => p.x * scale);
-  const ys = all.map((p) => p.y);
+  const ys = [...all.map((p) => p.y), ...(opts.reference ? [opts.reference.y] : [])];
   let [x0, x1] = [Math.min(0, ...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (x1 === x0) x1 = x0 + 1;
@@ -95,6 +95,11 @@ export function curvesSvg(curves: MeanCurve[], opts: { title: string; xLabel: st
   }
   parts.push('</g>', ...ticks);
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#333333"/>`);
+  if (opts.reference) {
+    const y = py(opts.reference.y).toFixed(1);
+    parts.push(`<line x1="${L}" y1="${y}" x2="${W - R}" y2="${y}" stroke="#555555" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+    parts.push(`<text x="${W - R - 6}" y="${(Number(y) - 6).toFixed(1)}" text-anchor="end" fill="#555555">${esc(opts.reference.label)}</text>`);
+  }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
   parts.push(`<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">validation MLM loss</text>`);
   curves.forEach((c, i) => {
@@ -112,8 +117,9 @@ export function curvesSvg(curves: MeanCurve[], opts: { title: string; xLabel: st
 
 /** The report's two plots as SVG strings, keyed by file stem. */
 export function suitePlots(r: SuiteResults): { name: string; svg: string }[] {
+  const reference = r.frequency ? { y: r.frequency.loss, label: `token frequencies alone: ${r.frequency.loss.toFixed(3)}` } : undefined;
   return [
-    { name: PLOT_FILES.lossVsFlops, svg: curvesSvg(meanCurves(r, 'flops'), { title: 'Validation MLM loss vs forward FLOPs (mean over seeds)', xLabel: 'forward FLOPs' }) },
-    { name: PLOT_FILES.lossVsWall, svg: curvesSvg(meanCurves(r, 'wallMs'), { title: 'Validation MLM loss vs training wall time (mean over seeds)', xLabel: 'training wall time (s)', xScale: 1 / 1000 }) },
+    { name: PLOT_FILES.lossVsFlops, svg: curvesSvg(meanCurves(r, 'flops'), { title: 'Validation MLM loss vs forward FLOPs (mean over seeds)', xLabel: 'forward FLOPs', reference }) },
+    { name: PLOT_FILES.lossVsWall, svg: curvesSvg(meanCurves(r, 'wallMs'), { title: 'Validation MLM loss vs training wall time (mean over seeds)', xLabel: 'training wall time (s)', xScale: 1 / 1000, reference }) },
   ];
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportColumns, significanceLine, suiteReport } from './report.ts';
 import { fakeResults, fakeRun } from './fixture.test-helper.ts';
+import { suitePlots } from './plots.ts';
 
 const loss = (r: ReturnType<typeof fakeResults>) => reportColumns(r).find((c) => c.header === 'Val MLM loss')!;
 
@@ -44,5 +45,20 @@ describe('suite report', () => {
     const withDown = reportColumns(fakeResults([fakeRun('compound', 1, 5, { acc4: 0.5 })])).map((c) => c.header);
     expect(withDown).toContain('genre4 finetune acc (%)');
     expect(withDown).toContain('genre4 finetune macro-F1');
+  });
+
+  it('names the arms still at the frequency-only loss and draws that level in both plots', () => {
+    const frequency = { loss: 5.1, accuracy: 0.0665, split: 'validation' as const, vocabSize: 8000 };
+    const r = { ...fakeResults([fakeRun('compound', 1, 5.0), fakeRun('depth', 1, 5.6), fakeRun('stack', 1, 5.1)]), frequency };
+    const md = suiteReport(r);
+    expect(md).toContain('Reference: predicting token frequencies alone (no context) scores validation MLM loss 5.100 and accuracy 6.65%');
+    expect(md).toContain('stack, depth ends at or above it: at this budget those arms have learned token frequencies');
+    const below = suiteReport({ ...fakeResults([fakeRun('compound', 1, 5.0)]), frequency });
+    expect(below).toContain('Every arm ends below it.');
+    expect(suiteReport(fakeResults([fakeRun('compound', 1, 5.0)]))).not.toContain('Reference:');
+    for (const plot of suitePlots(r)) {
+      expect(plot.svg).toContain('stroke-dasharray="6 4"');
+      expect(plot.svg).toContain('token frequencies alone: 5.100');
+    }
   });
 });

@@ -100,6 +100,19 @@ function controlsSection(r: SuiteResults): string[] {
   return ['## Controls (no pre-training)', '', ...table(['Control', 'Seeds', 'Acc (%)', 'Macro-F1'], rows), ''];
 }
 
+/** The frequency-only reference, and which arms' mean validation loss has not yet gone below it. */
+export function frequencyNote(r: SuiteResults): string {
+  const f = r.frequency!;
+  const stuck = r.arms.map((a) => a.name).filter((arm) => {
+    const losses = r.runs.filter((x) => x.arm === arm && x.validation.length).map((x) => x.validation[x.validation.length - 1].loss);
+    return losses.length > 0 && losses.reduce((s, l) => s + l, 0) / losses.length >= f.loss;
+  });
+  const verdict = stuck.length === 0
+    ? 'Every arm ends below it.'
+    : `${stuck.length === r.arms.length ? 'Every arm' : stuck.join(', ')} ends at or above it: at this budget ${stuck.length === 1 ? 'that arm has' : 'those arms have'} learned token frequencies, not yet anything from context, so differences in loss measure how fast each arm gets there, not how well it models language.`;
+  return `Reference: predicting token frequencies alone (no context) scores validation MLM loss ${f.loss.toFixed(3)} and accuracy ${(100 * f.accuracy).toFixed(2)}% (src/core/data/frequency.ts; dashed line in the plots). ${verdict}`;
+}
+
 /** Plot files the report links; the CLI writes them beside report.md. */
 export const PLOT_FILES = { lossVsFlops: 'val-loss-vs-flops', lossVsWall: 'val-loss-vs-wall' } as const;
 
@@ -117,6 +130,7 @@ export function suiteReport(r: SuiteResults, opts: { png?: boolean } = {}): stri
     r.runs.length < expected ? `\n**Incomplete:** ${r.runs.length} of ${expected} runs finished; continue with \`--resume\`.` : `All ${expected} runs finished.`,
     '',
     'Tables give mean ± sample std over seeds. Two arms whose [mean − std, mean + std] intervals overlap are reported as not significant. Wall time is training time (growth included, evaluation not). FLOPs are forward-pass FLOPs (the paper\'s convention); speed-ups are against the baseline run of the same seed.',
+    ...(r.frequency ? ['', frequencyNote(r)] : []),
     ...(!s.downstream ? ['', 'Downstream: not evaluated (--no-genre).'] : []),
     ...(s.downstream && r.genre ? ['', `Downstream: Brown genre classification (${r.genre.tasks.join(', ')}), ${r.genre.modes.join(' and ')}, seeded like the run; budgets ${JSON.stringify(r.genre.budget)} over genreDefaults (src/core/eval/genre.ts). Controls: the majority class and the untrained encoder.`] : []),
     '',

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import type { FrequencyBaseline } from '../data/frequency.ts';
 import type { RunRecord, RunSummary } from '../train/record.ts';
 import { ARM_NAMES, SUITE_SIZES, type ArmName, type GenreMode, type GenreTask, type SuiteGenre, type SuiteSize } from './plan.ts';
 
@@ -68,6 +69,8 @@ export interface SuiteResults {
   arms: { name: ArmName; stages: { label: string; steps: number }[]; forwardFlops: number; flopsGap: number | null }[];
   /** The downstream evaluation's tasks, modes and budgets. */
   genre?: SuiteGenre;
+  /** Validation loss and accuracy of token frequencies alone (src/core/data/frequency.ts): the level a run reaches before it learns from context. */
+  frequency?: FrequencyBaseline;
   runs: SuiteRun[];
   controls: SuiteControl[];
   createdAt: string;

@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MlmBatch } from '../data/batch.ts';
+import { maskedBatch } from '../data/batch.test-helper.ts';
 import type { ModelConfig, NormPlacement, TrainConfig } from '../model/config.ts';
 import { disposeParams, initParams } from '../model/params.ts';
 import { stageLrFn } from './lr.ts';
@@ -23,24 +24,12 @@ const train: TrainConfig = {
  * half can only be known by copying from the first half. Token frequencies alone give ln(V − 5).
  */
 function copyBatch(rand: () => number): MlmBatch {
-  const inputIds = new Int32Array(B * n);
-  const maskedPositions = new Int32Array(B * P);
-  const maskedLabels = new Int32Array(B * P);
-  for (let b = 0; b < B; b++) {
+  const rows = Array.from({ length: B }, () => {
     const half = Array.from({ length: 5 }, () => 5 + Math.floor(rand() * (V - 5)));
-    const row = [2, ...half, ...half, 3];
-    const masked = [6 + Math.floor(rand() * 2), 8 + Math.floor(rand() * 3)];
-    masked.forEach((pos, j) => {
-      maskedPositions[b * P + j] = b * n + pos;
-      maskedLabels[b * P + j] = row[pos];
-      row[pos] = 4;
-    });
-    inputIds.set(row, b * n);
-  }
-  return {
-    batchSize: B, seqLen: n, inputIds, attentionMask: new Float32Array(B * n).fill(1), predsPerSeq: P,
-    maskedPositions, maskedLabels, maskedWeights: new Float32Array(B * P).fill(1), realTokens: B * n,
-  };
+    return [2, ...half, ...half, 3];
+  });
+  const masked = rows.map(() => [6 + Math.floor(rand() * 2), 8 + Math.floor(rand() * 3)]);
+  return maskedBatch(rows, masked, P);
 }
 
 async function copyTaskLoss(norm: NormPlacement, steps: number): Promise<number[]> {

@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MlmBatch } from '../data/batch.ts';
+import { maskedBatch } from '../data/batch.test-helper.ts';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import { initParams, type Params } from '../model/params.ts';
@@ -33,25 +34,15 @@ function patternBatch(seed: number): MlmBatch {
     s = (s * 1103515245 + 12345) % 2147483648;
     return s % k;
   };
-  const inputIds = new Int32Array(B * n);
-  const maskedPositions = new Int32Array(B * P);
-  const maskedLabels = new Int32Array(B * P);
+  const rows: number[][] = [];
+  const masked: number[][] = [];
   for (let b = 0; b < B; b++) {
     const w = 5 + rand(38);
-    const row = [2, w, w + 1, w + 2, w + 3, w + 4, w + 5, 3];
+    rows.push([2, w, w + 1, w + 2, w + 3, w + 4, w + 5, 3]);
     const first = 1 + rand(3);
-    const masked = [first, first + 2 + rand(2)];
-    masked.forEach((pos, j) => {
-      maskedPositions[b * P + j] = b * n + pos;
-      maskedLabels[b * P + j] = row[pos];
-      row[pos] = 4;
-    });
-    inputIds.set(row, b * n);
+    masked.push([first, first + 2 + rand(2)]);
   }
-  return {
-    batchSize: B, seqLen: n, inputIds, attentionMask: new Float32Array(B * n).fill(1), predsPerSeq: P,
-    maskedPositions, maskedLabels, maskedWeights: new Float32Array(B * P).fill(1), realTokens: B * n,
-  };
+  return maskedBatch(rows, masked, P);
 }
 
 function cycle(batches: MlmBatch[]) {

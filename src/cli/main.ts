@@ -30,7 +30,8 @@ const HELP: Record<string, string> = {
   suite: `the paper's comparisons over seeds: results.json, report.md and plots in DIR
                 (--size tiny|small, --seeds K, --out DIR, --backend wasm|cpu, --steps N, --resume, --no-genre, --json)`,
   eval: `genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)
-                (--run run.json | --checkpoint FILE | --size S --random-init, --task genre15|genre4,
+                (--run run.json | --checkpoint FILE | --size S; --random-init: an untrained encoder of that shape,
+                 --task genre15|genre4,
                  --mode finetune|probe|both, --pool cls|mean, --steps N, --backend wasm|cpu, --seed S, --json)`,
 };
 

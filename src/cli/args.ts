@@ -35,6 +35,14 @@ export function positiveInt(flag: string, value: string | boolean | undefined, f
   return n;
 }
 
+/** A positive finite number such as a learning rate ("1e-3", "0.0005"); undefined when the flag is absent. */
+export function positiveNumber(flag: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${flag}: expected a positive number, got "${String(value)}"`);
+  return n;
+}
+
 export function nonNegativeInt(flag: string, value: string | boolean | undefined, fallback: number): number {
   if (value === '0') return 0;
   return positiveInt(flag, value, fallback);

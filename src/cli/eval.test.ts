@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { growlab } from './growlab.test-helper.ts';
 import { ConfigError } from '../core/errors.ts';
+import { genreDefaults } from '../core/eval/genre.ts';
 import { SIZES } from '../core/model/config.ts';
 import { sourceFromCheckpoint, sourceFromRun } from './eval.ts';
 
@@ -65,23 +66,28 @@ describe('growlab eval', () => {
     [['eval', '--checkpoint', 'x.safetensors'], /--task is required \(allowed: genre15, genre4\)/],
     [['eval', '--task', 'genre4'], /give exactly one of --run/],
     [['eval', '--checkpoint', 'missing.safetensors', '--task', 'genre4'], /--checkpoint: cannot read "missing\.safetensors" \(ENOENT\)/],
+    [['eval', '--size', 'tiny', '--random-init', '--task', 'genre4', '--lr', '0'], /--lr: expected a positive number, got "0"/],
+    [['eval', '--size', 'tiny', '--random-init', '--task', 'genre4', '--head-lr', 'fast'], /--head-lr: expected a positive number, got "fast"/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
     const r = await growlab(args, 170_000);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(message);
   });
 
-  it('--json ends with one JSON object of results', async () => {
-    const r = await growlab(['eval', '--run', join(dir, 'run.json'), '--task', 'genre4', '--mode', 'probe', '--steps', '20', '--backend', 'wasm', '--json'], 170_000);
+  it('--json ends with one JSON object of results; --lr and --head-lr set fine-tuning rates only', async () => {
+    const r = await growlab(['eval', '--run', join(dir, 'run.json'), '--task', 'genre4', '--steps', '20', '--lr', '2e-4', '--head-lr', '3e-3', '--backend', 'wasm', '--json'], 170_000);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const out = JSON.parse(lines[lines.length - 1]);
     expect(out.task).toBe('genre4');
-    expect(out.results).toHaveLength(1);
-    const res = out.results[0];
-    expect(res.mode).toBe('probe');
-    expect(res.classes).toEqual(['Press', 'General prose', 'Learned', 'Fiction']);
-    expect(res.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(res.testPassages);
-    expect(res.steps).toBe(20);
+    expect(out.results.map((x: { mode: string }) => x.mode)).toEqual(['finetune', 'probe']);
+    const [tune, probe] = out.results;
+    expect(probe.classes).toEqual(['Press', 'General prose', 'Learned', 'Fiction']);
+    expect(probe.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(probe.testPassages);
+    expect(probe.steps).toBe(20);
+    expect(tune.steps).toBe(20);
+    expect([tune.budget.lr, tune.budget.headLr]).toEqual([2e-4, 3e-3]);
+    const probeDefaults = genreDefaults(SIZES.tiny.model, 'probe');
+    expect([probe.budget.lr, probe.budget.headLr]).toEqual([probeDefaults.lr, probeDefaults.headLr]);
   }, 170_000);
 });

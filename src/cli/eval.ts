@@ -10,7 +10,7 @@ import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../core/mode
 import { disposeParams, initParams, type Params } from '../core/model/params.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
-import { UsageError, choice, nonNegativeInt, parseFlags, positiveInt } from './args.ts';
+import { UsageError, choice, nonNegativeInt, parseFlags, positiveInt, positiveNumber } from './args.ts';
 
 export const EVAL_FLAGS = {
   run: { type: 'string' },
@@ -20,6 +20,8 @@ export const EVAL_FLAGS = {
   mode: { type: 'string' },
   pool: { type: 'string' },
   steps: { type: 'string' },
+  lr: { type: 'string' },
+  'head-lr': { type: 'string' },
   backend: { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
@@ -100,6 +102,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const modeArg = choice('mode', v.mode, [...GENRE_MODES, 'both'] as const, 'both');
   const modes: GenreMode[] = modeArg === 'both' ? [...GENRE_MODES] : [modeArg];
   const steps = v.steps === undefined ? undefined : positiveInt('steps', v.steps, 1);
+  const lr = positiveNumber('lr', v.lr);
+  const headLr = positiveNumber('head-lr', v['head-lr']);
   const seed = nonNegativeInt('seed', v.seed, 0);
   const pool = choice('pool', v.pool, ['cls', 'mean'] as const, 'cls');
   const randomInit = v['random-init'] === true;
@@ -122,7 +126,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   try {
     for (const mode of modes) {
       const r = await evaluateGenre(params, source.model, corpus, {
-        task, mode, seed, steps, pool,
+        task, mode, seed, steps, pool, ...(mode === 'finetune' ? { lr, headLr } : {}),
         onProgress: (phase, done, total) => { if (done === total) log(`  ${mode}: ${phase} done (${total})`); },
       });
       results.push(r);

@@ -5,7 +5,7 @@ import { validateExperiment } from '../core/run/experiment.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { GARDEN_TARGETS, gardenPlan, modelGardenConfig, type GardenScale, type GardenTarget } from '../core/export/model-garden.ts';
-import { UsageError, choice, nonNegativeInt, parseFlags, positiveInt } from './args.ts';
+import { choice, nonNegativeInt, parseFlags, positiveInt, positiveNumber } from './args.ts';
 
 const FLAGS = {
   preset: { type: 'string' },
@@ -33,11 +33,7 @@ export async function gardenCommand(argv: string[]): Promise<void> {
   const model = { ...base, norm };
   const cfg: ExperimentConfig = { size, model, train, schedule: buildPreset(preset, train.steps, model), seed: 1 };
   validateExperiment(cfg);
-  let lr: number | undefined;
-  if (v.lr !== undefined) {
-    lr = Number(v.lr);
-    if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`--lr: expected a positive number, got "${String(v.lr)}"`);
-  }
+  const lr = positiveNumber('lr', v.lr);
   const scale: GardenScale = {
     target: target === 'lab' ? undefined : target,
     totalSteps: v.steps === undefined ? undefined : positiveInt('steps', v.steps, 1),

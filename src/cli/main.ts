@@ -32,7 +32,8 @@ const HELP: Record<string, string> = {
   eval: `genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)
                 (--run run.json | --checkpoint FILE | --size S; --random-init: an untrained encoder of that shape,
                  --task genre15|genre4,
-                 --mode finetune|probe|both, --pool cls|mean, --steps N, --backend wasm|cpu, --seed S, --json)`,
+                 --mode finetune|probe|both, --pool cls|mean, --steps N, --lr X, --head-lr X (fine-tuning's encoder and classifier peak rates),
+                 --backend wasm|cpu, --seed S, --json)`,
 };
 
 const line = (cmd: string): string => `  ${cmd.padEnd(14)}${HELP[cmd]}`;

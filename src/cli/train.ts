@@ -10,7 +10,7 @@ import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { writeAtomic } from '../node/write-atomic.ts';
 import type { BackendName } from '../core/backend.ts';
-import { UsageError, choice, parseFlags, positiveInt, nonNegativeInt } from './args.ts';
+import { UsageError, choice, parseFlags, positiveInt, positiveNumber, nonNegativeInt } from './args.ts';
 
 const NODE_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 
@@ -70,8 +70,7 @@ export function experimentFromFlags(v: Record<string, string | boolean | undefin
     heads: positiveInt('heads', v.heads, base.model.heads),
     ffn: positiveInt('ffn', v.ffn, base.model.ffn),
   };
-  const lr = v.lr === undefined ? base.train.lr : Number(v.lr);
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`--lr: expected a positive number, got "${String(v.lr)}"`);
+  const lr = positiveNumber('lr', v.lr) ?? base.train.lr;
   const train = {
     ...base.train,
     steps,

@@ -38,7 +38,7 @@ export function positiveInt(flag: string, value: string | boolean | undefined, f
 /** A positive finite number such as a learning rate ("1e-3", "0.0005"); undefined when the flag is absent. */
 export function positiveNumber(flag: string, value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  const n = typeof value === 'string' ? Number(value) : NaN;
   if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${flag}: expected a positive number, got "${String(value)}"`);
   return n;
 }

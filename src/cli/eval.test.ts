@@ -68,6 +68,7 @@ describe('growlab eval', () => {
     [['eval', '--checkpoint', 'missing.safetensors', '--task', 'genre4'], /--checkpoint: cannot read "missing\.safetensors" \(ENOENT\)/],
     [['eval', '--size', 'tiny', '--random-init', '--task', 'genre4', '--lr', '0'], /--lr: expected a positive number, got "0"/],
     [['eval', '--size', 'tiny', '--random-init', '--task', 'genre4', '--head-lr', 'fast'], /--head-lr: expected a positive number, got "fast"/],
+    [['eval', '--size', 'tiny', '--random-init', '--task', 'genre4', '--mode', 'probe', '--lr', '1e-4'], /--lr and --head-lr set fine-tuning's rates; drop them for --mode probe/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
     const r = await growlab(args, 170_000);
     expect(r.code).toBe(2);

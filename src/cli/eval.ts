@@ -104,6 +104,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const steps = v.steps === undefined ? undefined : positiveInt('steps', v.steps, 1);
   const lr = positiveNumber('lr', v.lr);
   const headLr = positiveNumber('head-lr', v['head-lr']);
+  if (modeArg === 'probe' && (lr !== undefined || headLr !== undefined)) {
+    throw new UsageError('--lr and --head-lr set fine-tuning\'s rates; drop them for --mode probe, or use --mode finetune|both');
+  }
   const seed = nonNegativeInt('seed', v.seed, 0);
   const pool = choice('pool', v.pool, ['cls', 'mean'] as const, 'cls');
   const randomInit = v['random-init'] === true;

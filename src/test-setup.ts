@@ -3,3 +3,6 @@
 // first makes its engine the shared global one, as in the CLI (bin/growlab.mjs).
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { registerFusedKernels } from './core/kernels/register.ts';
+
+registerFusedKernels();

@@ -16,7 +16,8 @@ const HELP: Record<string, string> = {
   train: `train a mini-BERT over a growth schedule
                 (--size tiny|small|lab, --steps N, --seed S, --backend cpu|wasm|webgpu, --preset NAME, --norm pre|post,
                  --layers, --hidden, --heads, --ffn, --lr, --out run.json, --json,
-                 --save-every N, --checkpoint-out FILE.safetensors, --resume FILE.safetensors, --stop-after STEP)`,
+                 --save-every N, --checkpoint-out FILE.safetensors, --resume FILE.safetensors, --stop-after STEP,
+                 --reference: the unfused tfjs ops instead of the fused kernels)`,
   'growth-check': `train a tiny model briefly, grow it, compare loss and logits before and after
                 (--op ID | --all, --norm pre|post, --backend, --steps N (before growth), --seed S, --json)`,
   flops: `per-stage FLOPs and speed-up of a preset

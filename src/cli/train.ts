@@ -8,6 +8,7 @@ import { Experiment, type ExperimentConfig, type ExperimentHooks } from '../core
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint/checkpoint.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
+import { setFused } from '../core/kernels/ops.ts';
 import { writeAtomic } from '../node/write-atomic.ts';
 import type { BackendName } from '../core/backend.ts';
 import { UsageError, choice, parseFlags, positiveInt, positiveNumber, nonNegativeInt } from './args.ts';
@@ -32,6 +33,7 @@ export const TRAIN_FLAGS = {
   'save-every': { type: 'string' },
   'checkpoint-out': { type: 'string' },
   'stop-after': { type: 'string' },
+  reference: { type: 'boolean' },
 } as const;
 
 /** Flags that define the run; with --resume the checkpoint defines it instead. */
@@ -98,6 +100,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const backendName = choice<BackendName>('backend', v.backend, NODE_BACKENDS, 'cpu');
   const json = v.json === true;
   tf.enableProdMode();
+  // The unfused tfjs ops: the reference the fused kernels are tested against.
+  if (v.reference === true) setFused(false, '--reference');
   const backend = await useNodeBackend(backendName);
   const corpus = await loadCorpus();
   const total = config.train.steps;

@@ -1,44 +1,95 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
+type Info = tf.TensorInfo;
+
+/** The parts of tfjs-backend-wasm 4.22's BackendWasm used here. */
+interface WasmBackend extends tf.KernelBackend {
+  dataIdNextNumber: number;
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  wasm: {
+    cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  };
+}
 
 let patched = false;
 
 /**
- * tfjs-backend-wasm 4.22 multiplies 8-15x slower when asked for a transposed operand (measured
- * here: [1024,128]ᵀ·[1024,512] 99 ms vs 12 ms with an explicit transpose first), and every matmul
- * gradient asks for one. This re-registers the wasm BatchMatMul so that it transposes explicitly
- * and then runs the untransposed kernel. Same arithmetic, same results. Call after importing
- * the wasm backend and before tf.setBackend('wasm'); other backends are untouched.
+ * tfjs-backend-wasm 4.22 has two slow matmul paths:
+ * - a transposed operand: 8-15x slower (measured here: [1024,128]ᵀ·[1024,512] 99 ms vs 12 ms with
+ *   an explicit transpose first), and every matmul gradient asks for one;
+ * - a batch of more than one product (attention's [B·H] per-head products): a plain loop at about
+ *   1 GFLOP/s, against 10-20 for its XNNPACK path, which it takes only for a single product.
+ * This re-registers the wasm BatchMatMul and _FusedMatMul so that they transpose explicitly, and
+ * run a batch as one XNNPACK product per slice: each slice is registered with the wasm module as a
+ * tensor that aliases the batch's memory (no copy). Same arithmetic, same results. Call after
+ * importing the wasm backend and before tf.setBackend('wasm'); other backends are untouched.
  */
 export function useExplicitTransposeOnWasm(): void {
   if (patched) return;
-  const original = tf.getKernel('BatchMatMul', 'wasm');
+  patched = true;
+  for (const name of ['BatchMatMul', '_FusedMatMul']) explicitTranspose(name);
+}
+
+let sliceMatMul: ((...args: unknown[]) => void) | null = null;
+
+/** out[i] = a[i]·b[i] for rank-3 a [n, m, k], b [n, k, p] (no broadcasting), one XNNPACK call per slice. */
+function batchedBySlice(backend: WasmBackend, a: Info, b: Info): Info {
+  const [n, m, k] = a.shape;
+  const p = b.shape[2];
+  sliceMatMul ??= backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  const out = (backend as unknown as { makeOutput(s: number[], d: string): Info }).makeOutput([n, m, p], 'float32');
+  const base = [a, b, out].map((t) => backend.dataIdMap.get(t.dataId).memoryOffset);
+  const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
+  const bShape = new Uint8Array(new Int32Array([1, k, p]).buffer);
+  const sizes = [m * k, k * p, m * p];
+  const ids = [0, 1, 2].map(() => backend.dataIdNextNumber++);
+  for (let i = 0; i < n; i++) {
+    ids.forEach((id, j) => backend.wasm.tfjs.registerTensor(id, sizes[j], base[j] + 4 * i * sizes[j]));
+    sliceMatMul(ids[0], aShape, 3, ids[1], bShape, 3, false, false, ids[2]);
+    // Forget the aliases (and XNNPACK's operator cached for them); the memory stays with its owners.
+    for (const id of ids) backend.wasm.tfjs.disposeData(id);
+  }
+  return out;
+}
+
+function explicitTranspose(kernelName: string): void {
+  const original = tf.getKernel(kernelName, 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!original || !transpose) return;
-  patched = true;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({
-    kernelName: 'BatchMatMul',
+    kernelName,
     backendName: 'wasm',
     setupFunc: original.setupFunc,
     disposeFunc: original.disposeFunc,
     kernelFunc: (args: KernelArgs) => {
       const { inputs, backend, attrs } = args;
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return original.kernelFunc(args);
-      const temps: tf.TensorInfo[] = [];
-      const swapped = (x: tf.TensorInfo): tf.TensorInfo => {
+      const temps: Info[] = [];
+      const swapped = (x: Info): Info => {
         const r = x.shape.length;
         const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-        const t = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+        const t = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as Info;
         temps.push(t);
         return t;
       };
-      const a = transposeA ? swapped(inputs.a as tf.TensorInfo) : inputs.a;
-      const b = transposeB ? swapped(inputs.b as tf.TensorInfo) : inputs.b;
+      const a = transposeA ? swapped(inputs.a as Info) : (inputs.a as Info);
+      const b = transposeB ? swapped(inputs.b as Info) : (inputs.b as Info);
       try {
-        return original.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+        const batch = a.shape.slice(0, -2);
+        const batched = kernelName === 'BatchMatMul' && tf.util.sizeFromShape(batch) > 1 && tf.util.arraysEqual(batch, b.shape.slice(0, -2));
+        if (batched) {
+          const n = tf.util.sizeFromShape(batch);
+          const [m, k] = a.shape.slice(-2);
+          const p = b.shape[b.shape.length - 1];
+          const out = batchedBySlice(backend as WasmBackend, { ...a, shape: [n, m, k] }, { ...b, shape: [n, k, p] });
+          out.shape = [...batch, m, p];
+          return out;
+        }
+        if (!transposeA && !transposeB) return original.kernelFunc(args);
+        return original.kernelFunc({ inputs: { ...inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
       } finally {
         for (const t of temps) (backend as tf.KernelBackend).disposeData(t.dataId);
       }

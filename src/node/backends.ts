@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core alone ships no gradient functions (the union package registers them); training needs them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend, type BackendChoice, type BackendName } from '../core/backend.ts';
+import { registerFusedKernels } from '../core/kernels/register.ts';
 import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
 
 useExplicitTransposeOnWasm();
+registerFusedKernels();
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Fine-tuning needs gradient functions, which tfjs-core alone does not register.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { packWindow, type Window } from '../data/batcher.ts';
 import type { Corpus } from '../data/corpus.ts';
 import { deriveSeed, Rng } from '../data/rng.ts';
@@ -9,7 +8,8 @@ import type { ModelConfig } from '../model/config.ts';
 import { encode } from '../model/forward.ts';
 import { INIT_STD, type Params } from '../model/params.ts';
 import { learningRate } from '../train/lr.ts';
-import { adamwUpdate, clipByGlobalNorm, createAdamState, disposeAdamState, type AdamState } from '../train/optimizer.ts';
+import { crossEntropy } from '../train/loss.ts';
+import { createAdamState, disposeAdamState, gradientStep, type OptimizerGroup } from '../train/optimizer.ts';
 import { confusionMatrix, scoreConfusion, type ClassScore } from './classification.ts';
 import { checkGenreTask, genreClasses, genrePassages, type GenreTask, type LabelledPassages } from './genre-data.ts';
 
@@ -101,7 +101,7 @@ export function genreDefaults(model: ModelConfig, mode: GenreMode): GenreBudget 
 
 const WEIGHT_DECAY = 0.01;
 const CLIP_NORM = 1.0;
-const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-6 };
+const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, clipNorm: CLIP_NORM };
 /** Passages per forward pass when only encoding (no gradients). */
 const ENCODE_BATCH = 64;
 /** Training passages whose [CLS] statistics standardise the fine-tuned encoder's test features. */
@@ -147,18 +147,25 @@ function resolveBudget(model: ModelConfig, opts: GenreOptions): GenreBudget {
 }
 
 /** [B, seqLen] ids and attention mask of some passages. */
-function packPassages(corpus: Corpus, windows: Window[], seqLen: number, vocabSize: number): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+interface Packed {
+  ids: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  /** The mask's values on the host, for the attention bias. */
+  att: Float32Array;
+}
+
+function packPassages(corpus: Corpus, windows: Window[], seqLen: number, vocabSize: number): Packed {
   const ids = new Int32Array(windows.length * seqLen);
   const att = new Float32Array(windows.length * seqLen);
   windows.forEach((w, row) => packWindow(corpus, w, seqLen, vocabSize, ids, att, row));
-  return { ids: tf.tensor2d(ids, [windows.length, seqLen], 'int32'), mask: tf.tensor2d(att, [windows.length, seqLen]) };
+  return { ids: tf.tensor2d(ids, [windows.length, seqLen], 'int32'), mask: tf.tensor2d(att, [windows.length, seqLen]), att };
 }
 
 /** Each passage's final [CLS] state, or the mean of its real tokens' final states: [B, d]. */
 function passageStates(
-  params: Params, model: ModelConfig, ids: tf.Tensor2D, mask: tf.Tensor2D, pool: GenrePool, training: boolean, dropoutSeed?: number,
+  params: Params, model: ModelConfig, { ids, mask, att }: Packed, pool: GenrePool, training: boolean, dropoutSeed?: number,
 ): tf.Tensor2D {
-  const h = encode(params, model, ids, mask, { training, dropoutSeed });
+  const h = encode(params, model, ids, att, { training, dropoutSeed });
   const [B, , d] = h.shape;
   if (pool === 'cls') return tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, d]), [B, d]);
   const m = tf.expandDims(mask, 2);
@@ -184,36 +191,16 @@ function initHead(d: number, classes: number, seed: number): Head {
   };
 }
 
-function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
-  // One-hot as int32, then cast: the wasm OneHot kernel ignores a float32 dtype.
-  const targets = tf.cast(tf.oneHot(labels, classes), 'float32');
-  return tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), targets), 1)));
+/** Mean cross-entropy over the rows. */
+function meanCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return crossEntropy(logits, labels, tf.ones([labels.shape[0]]));
 }
 
-/** Variables trained at one learning rate, with their own Adam moments. */
-interface Group {
-  vars: Map<string, tf.Variable>;
-  adam: AdamState;
-  lr: number;
-  weightDecay: number;
-}
-
-/** One AdamW step of every group for `loss`, gradients clipped together; returns the loss (kept on the device). */
-function trainStep(groups: Group[], loss: () => tf.Scalar): tf.Scalar {
-  return tf.tidy(() => {
-    // tf.variableGrads keys gradients by tfjs variable name; the optimizer wants our names.
-    const nameOf = new Map<string, string>();
-    for (const g of groups) for (const [name, v] of g.vars) nameOf.set(v.name, name);
-    const { value, grads } = tf.variableGrads(loss, groups.flatMap((g) => [...g.vars.values()]));
-    const named = new Map<string, tf.Tensor>();
-    for (const [tfName, g] of Object.entries(grads)) named.set(nameOf.get(tfName)!, g);
-    const clipped = clipByGlobalNorm(named, CLIP_NORM).grads;
-    for (const g of groups) {
-      const mine = new Map([...clipped].filter(([name]) => g.vars.has(name)));
-      adamwUpdate(g.vars, mine, g.adam, g.lr, { ...ADAM, weightDecay: g.weightDecay });
-    }
-    return value;
-  });
+/** One optimizer step of every group for `loss`; returns the loss (kept on the device). */
+function trainStep(groups: OptimizerGroup[], loss: () => tf.Scalar): tf.Scalar {
+  const { loss: value, gradNorm } = gradientStep(groups, loss, ADAM);
+  gradNorm.dispose();
+  return value;
 }
 
 /** Warm-up over the first tenth of the steps, then linear decay. */
@@ -273,12 +260,12 @@ async function finetune(
   const ftModel = { ...model, dropout: b.dropout };
   const head = initHead(model.hidden, C, opts.seed);
   const headVars = new Map<string, tf.Variable>([['head.kernel', head.kernel], ['head.bias', head.bias]]);
-  const encGroup: Group = { vars: enc, adam: createAdamState(enc), lr: 0, weightDecay: WEIGHT_DECAY };
-  const headGroup: Group = { vars: headVars, adam: createAdamState(headVars), lr: 0, weightDecay: WEIGHT_DECAY };
+  const encGroup: OptimizerGroup = { params: enc, adam: createAdamState(enc), lr: 0, weightDecay: WEIGHT_DECAY };
+  const headGroup: OptimizerGroup = { params: headVars, adam: createAdamState(headVars), lr: 0, weightDecay: WEIGHT_DECAY };
   /** Batch statistics while training; at test, those of the fine-tuned encoder on training passages. */
   let stats: { mean: tf.Tensor; scale: tf.Tensor } | null = null;
-  const logits = (p: Params, ids: tf.Tensor2D, mask: tf.Tensor2D, dropSeed?: number): tf.Tensor2D => {
-    const cls = passageStates(p, ftModel, ids, mask, b.pool, dropSeed !== undefined, dropSeed);
+  const logits = (p: Params, packed: Packed, dropSeed?: number): tf.Tensor2D => {
+    const cls = passageStates(p, ftModel, packed, b.pool, dropSeed !== undefined, dropSeed);
     const x = stats ? tf.mul(tf.sub(cls, stats.mean), stats.scale) : standardize(cls).x;
     return tf.add(tf.matMul(x, head.kernel), head.bias) as tf.Tensor2D;
   };
@@ -300,11 +287,11 @@ async function finetune(
       }
       const dropSeed = deriveSeed(opts.seed, DROPOUT_SITE, step);
       losses.push(tf.tidy(() => {
-        const { ids, mask } = packPassages(corpus, pick.map((i) => train.windows[i]), b.seqLen, model.vocabSize);
+        const packed = packPassages(corpus, pick.map((i) => train.windows[i]), b.seqLen, model.vocabSize);
         const labels = tf.tensor1d(pick.map((i) => train.labels[i]), 'int32');
         encGroup.lr = lrAt(b.steps, b.lr, step);
         headGroup.lr = lrAt(b.steps, b.headLr, step);
-        return trainStep([encGroup, headGroup], () => crossEntropy(logits(enc, ids, mask, dropSeed), labels, C));
+        return trainStep([encGroup, headGroup], () => meanCrossEntropy(logits(enc, packed, dropSeed), labels));
       }));
       // Awaiting a tiny read now and then lets the backend (and a worker's message loop) breathe.
       if ((step + 1) % 10 === 0 || step + 1 === b.steps) {
@@ -321,8 +308,7 @@ async function finetune(
     });
     x.dispose();
     const predicted = await predict(test.windows.length, (s, e) => tf.tidy(() => {
-      const { ids, mask } = packPassages(corpus, test.windows.slice(s, e), b.seqLen, model.vocabSize);
-      return logits(enc, ids, mask);
+      return logits(enc, packPassages(corpus, test.windows.slice(s, e), b.seqLen, model.vocabSize));
     }), (done) => opts.onProgress?.('test', done, test.windows.length));
     return { predicted, trainLoss };
   } finally {
@@ -339,8 +325,7 @@ async function features(params: Params, model: ModelConfig, corpus: Corpus, wind
   for (let s = 0; s < windows.length; s += ENCODE_BATCH) {
     const e = Math.min(windows.length, s + ENCODE_BATCH);
     const part = tf.tidy(() => {
-      const { ids, mask } = packPassages(corpus, windows.slice(s, e), seqLen, model.vocabSize);
-      return passageStates(params, model, ids, mask, pool, false);
+      return passageStates(params, model, packPassages(corpus, windows.slice(s, e), seqLen, model.vocabSize), pool, false);
     });
     await part.data();
     parts.push(part);
@@ -368,12 +353,12 @@ async function probe(
   const y = tf.tensor1d(train.labels, 'int32');
   const head = initHead(model.hidden, C, opts.seed);
   const vars = new Map<string, tf.Variable>([['head.kernel', head.kernel], ['head.bias', head.bias]]);
-  const group: Group = { vars, adam: createAdamState(vars), lr: 0, weightDecay: 0 };
+  const group: OptimizerGroup = { params: vars, adam: createAdamState(vars), lr: 0, weightDecay: 0 };
   try {
     const losses: tf.Scalar[] = [];
     for (let step = 0; step < b.steps; step++) {
       group.lr = lrAt(b.steps, b.lr, step);
-      losses.push(trainStep([group], () => crossEntropy(tf.add(tf.matMul(xTrain, head.kernel), head.bias) as tf.Tensor2D, y, C)));
+      losses.push(trainStep([group], () => meanCrossEntropy(tf.add(tf.matMul(xTrain, head.kernel), head.bias) as tf.Tensor2D, y)));
     }
     opts.onProgress?.('train', b.steps, b.steps);
     const trainLoss = await meanLosses(losses);

@@ -3,7 +3,8 @@ import type { MlmBatch } from '../data/batch.ts';
 import { deriveSeed } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from './config.ts';
-import { attention, dense, dropout, feedForward, gatherRows, gelu, keyBias, layerNorm, param, type AttentionShape } from './layers.ts';
+import { crossEntropy } from '../train/loss.ts';
+import { attention, denseGelu, dropout, feedForward, gatherRows, keyBias, layerNorm, outputLogits, param, residual, type AttentionShape } from './layers.ts';
 import type { Params } from './params.ts';
 import { poolRows, type PoolPlan } from './pooling.ts';
 
@@ -43,17 +44,16 @@ function block(
 ): tf.Tensor2D {
   const l = `layers.${i}`;
   const { dropout: rate, lnEps: eps } = cfg;
-  const attn = (hq: tf.Tensor, hkv: tf.Tensor) =>
-    dropout(attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i)), rate, seedAt(2 + 3 * i));
-  const ffn = (h: tf.Tensor) => dropout(feedForward(h, params, `${l}.ffn`), rate, seedAt(3 + 3 * i));
+  const attn = (hq: tf.Tensor, hkv: tf.Tensor) => attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i));
+  const ffn = (h: tf.Tensor) => feedForward(h, params, `${l}.ffn`);
   if (cfg.norm === 'post') {
-    const x = layerNorm(tf.add(xq, attn(xq, xkv)), params, `${l}.attn.ln`, eps);
-    return layerNorm(tf.add(x, ffn(x)), params, `${l}.ffn.ln`, eps);
+    const x = layerNorm(residual(xq, attn(xq, xkv), rate, seedAt(2 + 3 * i)), params, `${l}.attn.ln`, eps);
+    return layerNorm(residual(x, ffn(x), rate, seedAt(3 + 3 * i)), params, `${l}.ffn.ln`, eps);
   }
   const hq = layerNorm(xq, params, `${l}.attn.ln`, eps);
   const hkv = xkv === xq ? hq : layerNorm(xkv, params, `${l}.attn.ln`, eps);
-  const x = tf.add(xq, attn(hq, hkv));
-  return tf.add(x, ffn(layerNorm(x, params, `${l}.ffn.ln`, eps))) as tf.Tensor2D;
+  const x = residual(xq, attn(hq, hkv), rate, seedAt(2 + 3 * i));
+  return residual(x, ffn(layerNorm(x, params, `${l}.ffn.ln`, eps)), rate, seedAt(3 + 3 * i)) as tf.Tensor2D;
 }
 
 /** Final hidden states as [B·len, d] rows, len = n, or the plan's queryLen when pooling. */
@@ -61,7 +61,7 @@ function hiddenStates(
   params: Params,
   cfg: ModelConfig,
   ids: tf.Tensor2D,
-  mask: tf.Tensor2D,
+  mask: ArrayLike<number>,
   opts: ForwardOptions,
 ): { h: tf.Tensor2D; len: number } {
   const [B, n] = ids.shape;
@@ -79,14 +79,14 @@ function hiddenStates(
   x = dropout(layerNorm(x, params, 'emb.ln', cfg.lnEps), cfg.dropout, seedAt(0));
 
   let len = n;
-  let bias = keyBias(tf.cast(mask, 'float32'));
+  let bias = keyBias(mask, B, n);
   for (let i = 0; i < cfg.layers; i++) {
     if (i === 0 && pool) {
       // Pooled queries attend over the full-length stream; later layers see only the pooled one.
       const shape = { batch: B, hidden: d, heads: cfg.heads, qLen: pool.queryLen, kLen: n };
       x = block(params, cfg, i, poolRows(x, pool), x, bias, shape, seedAt);
       len = pool.queryLen;
-      bias = keyBias(tf.tensor2d(pool.queryMask, [B, len]));
+      bias = keyBias(pool.queryMask, B, len);
     } else {
       x = block(params, cfg, i, x, x, bias, { batch: B, hidden: d, heads: cfg.heads, qLen: len, kLen: len }, seedAt);
     }
@@ -95,12 +95,15 @@ function hiddenStates(
   return { h: x, len };
 }
 
-/** Final hidden states [B, len, d] (len = n, or pool.queryLen with [CLS] still at index 0), for a downstream classifier. */
+/**
+ * Final hidden states [B, len, d] (len = n, or pool.queryLen with [CLS] still at index 0), for a
+ * downstream classifier. attentionMask: B·n values, 1 for real tokens and 0 for padding.
+ */
 export function encode(
   params: Params,
   cfg: ModelConfig,
   inputIds: tf.Tensor2D,
-  attentionMask: tf.Tensor2D,
+  attentionMask: ArrayLike<number>,
   opts: ForwardOptions,
 ): tf.Tensor3D {
   return tf.tidy(() => {
@@ -134,22 +137,15 @@ function checkBatch(batch: MlmBatch, cfg: ModelConfig): void {
 export function mlmForward(params: Params, cfg: ModelConfig, batch: MlmBatch, opts: ForwardOptions): MlmOutput {
   checkBatch(batch, cfg);
   const { batchSize: B, seqLen: n } = batch;
-  let weightSum = 0;
-  for (const w of batch.maskedWeights) weightSum += w;
   return tf.tidy(() => {
     const ids = tf.tensor2d(batch.inputIds, [B, n], 'int32');
-    const mask = tf.tensor2d(batch.attentionMask, [B, n]);
-    const { h } = hiddenStates(params, cfg, ids, mask, opts);
+    const { h } = hiddenStates(params, cfg, ids, batch.attentionMask, opts);
     const rows = opts.pool ? opts.pool.maskedPositions : batch.maskedPositions;
     const picked = gatherRows(h, tf.tensor1d(rows, 'int32'));
-    const t = layerNorm(gelu(dense(picked, params, 'mlm.dense')), params, 'mlm.ln', cfg.lnEps);
-    const logits = tf.add(tf.matMul(t, param(params, 'emb.tok'), false, true), param(params, 'mlm.out.bias'));
-    // The wasm OneHot kernel ignores a float32 dtype and writes int32 bits: one-hot as int32, then cast.
-    const targets = tf.cast(tf.oneHot(tf.tensor1d(batch.maskedLabels, 'int32'), cfg.vocabSize), 'float32');
-    const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), targets), 1));
-    // An all-padding batch has loss 0 rather than 0/0.
-    const loss = tf.div(tf.sum(tf.mul(nll, tf.tensor1d(batch.maskedWeights))), weightSum > 0 ? weightSum : 1);
-    return { loss: loss as tf.Scalar, logits: logits as tf.Tensor2D };
+    const t = layerNorm(denseGelu(picked, params, 'mlm.dense'), params, 'mlm.ln', cfg.lnEps);
+    const logits = outputLogits(t, param(params, 'emb.tok'), param(params, 'mlm.out.bias'));
+    const loss = crossEntropy(logits, tf.tensor1d(batch.maskedLabels, 'int32'), tf.tensor1d(batch.maskedWeights));
+    return { loss, logits };
   });
 }
 

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  fusedAttnOut, fusedAttnSoftmax, fusedBiasGelu, fusedDropout, fusedDropoutAdd, fusedLayerNorm, fusedLinear, fusedOn, fusedQkv,
+} from '../kernels/ops.ts';
+import { K, dropoutMask } from '../kernels/spec.ts';
 import type { Params } from './params.ts';
+
+/*
+ * Each layer has two paths: the fused kernels (kernels/ops.ts) where the active backend has them,
+ * and the unfused tfjs ops, kept as the reference the fused path is tested against (--reference).
+ */
 
 /** Additive attention bias for masked keys: large enough to zero exp() in float32, small enough for fp16 paths. */
 export const MASK_BIAS = -1e4;
@@ -14,6 +23,7 @@ export function param(params: Params, name: string): tf.Variable {
 type Rows = tf.Tensor;
 
 export function layerNorm(x: Rows, params: Params, prefix: string, eps: number): tf.Tensor2D {
+  if (fusedOn(K.layerNorm)) return fusedLayerNorm(x, param(params, `${prefix}.gamma`), param(params, `${prefix}.beta`), eps);
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, param(params, `${prefix}.gamma`)), param(params, `${prefix}.beta`)) as tf.Tensor2D;
@@ -24,26 +34,56 @@ export function gelu(x: Rows): tf.Tensor2D {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as tf.Tensor2D;
 }
 
-/** x·W + b, where W is either `${prefix}.kernel` or the factorized `${prefix}.kernelA`·`${prefix}.kernelB`. */
-export function dense(x: Rows, params: Params, prefix: string): tf.Tensor2D {
+/** x·W, where W is either `${prefix}.kernel` or the factorized `${prefix}.kernelA`·`${prefix}.kernelB`; plus bias. */
+function linear(x: Rows, params: Params, prefix: string, bias: tf.Tensor | null): tf.Tensor2D {
   const a = params.get(`${prefix}.kernelA`);
-  const y = a
-    ? tf.matMul(tf.matMul(x, a), param(params, `${prefix}.kernelB`))
-    : tf.matMul(x, param(params, `${prefix}.kernel`));
-  return tf.add(y, param(params, `${prefix}.bias`)) as tf.Tensor2D;
+  if (fusedOn(K.linear)) {
+    return a ? fusedLinear(fusedLinear(x, a, null), param(params, `${prefix}.kernelB`), bias) : fusedLinear(x, param(params, `${prefix}.kernel`), bias);
+  }
+  const y = a ? tf.matMul(tf.matMul(x, a), param(params, `${prefix}.kernelB`)) : tf.matMul(x, param(params, `${prefix}.kernel`));
+  return (bias ? tf.add(y, bias) : y) as tf.Tensor2D;
 }
 
-/** Inverted dropout; `seed` null means off. The mask is drawn in JS from the seed, so it is the same on every backend. */
+/** x·W + b. */
+export function dense(x: Rows, params: Params, prefix: string): tf.Tensor2D {
+  return linear(x, params, prefix, param(params, `${prefix}.bias`));
+}
+
+/** gelu(x·W + b). */
+export function denseGelu(x: Rows, params: Params, prefix: string): tf.Tensor2D {
+  if (!fusedOn(K.biasGelu)) return gelu(dense(x, params, prefix));
+  return fusedBiasGelu(linear(x, params, prefix, null), param(params, `${prefix}.bias`));
+}
+
+/** The MLM output layer tied to the token embeddings: t·Eᵀ + b. */
+export function outputLogits(t: Rows, embeddings: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
+  if (fusedOn(K.linear)) return fusedLinear(t, embeddings, bias, true);
+  return tf.add(tf.matMul(t, embeddings, false, true), bias) as tf.Tensor2D;
+}
+
+/**
+ * Inverted dropout; `seed` null means off. The mask is a hash of (seed, element index)
+ * (kernels/spec.ts), so it is the same on every backend and on both paths.
+ */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | null): T {
   if (seed === null || rate === 0) return x;
-  const keep = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate);
-  return tf.mul(x, tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate)));
+  if (fusedOn(K.dropout)) return fusedDropout(x, rate, seed);
+  const keep = tf.tensor(dropoutMask(x.size, rate, seed), x.shape);
+  return tf.mul(x, tf.mul(keep, 1 / (1 - rate)));
 }
 
-/** [B, 1, 1, len] additive bias from a [B, len] 0/1 validity mask. */
-export function keyBias(mask: tf.Tensor2D): tf.Tensor4D {
-  const [B, len] = mask.shape;
-  return tf.reshape(tf.mul(tf.sub(1, mask), MASK_BIAS), [B, 1, 1, len]);
+/** x + dropout(h): the residual connection around a sublayer. */
+export function residual<T extends tf.Tensor>(x: T, h: tf.Tensor, rate: number, seed: number | null): T {
+  if (seed === null || rate === 0) return tf.add(x, h);
+  if (fusedOn(K.dropoutAdd)) return fusedDropoutAdd(x, h, rate, seed);
+  return tf.add(x, dropout(h, rate, seed));
+}
+
+/** [B, 1, 1, len] additive bias from a [B, len] 0/1 validity mask, built on the host (no kernels). */
+export function keyBias(mask: ArrayLike<number>, batch: number, len: number): tf.Tensor4D {
+  const bias = new Float32Array(batch * len);
+  for (let i = 0; i < bias.length; i++) bias[i] = (1 - mask[i]) * MASK_BIAS;
+  return tf.tensor4d(bias, [batch, 1, 1, len]);
 }
 
 export interface AttentionShape {
@@ -74,16 +114,24 @@ export function attention(
   rate: number,
   probSeed: number | null,
 ): tf.Tensor2D {
-  const q = splitHeads(tf.mul(dense(xq, params, `${prefix}.q`), 1 / Math.sqrt(s.hidden / s.heads)), s, s.qLen);
-  const k = splitHeads(dense(xkv, params, `${prefix}.k`), s, s.kLen);
-  const v = splitHeads(dense(xkv, params, `${prefix}.v`), s, s.kLen);
-  const probs = dropout(tf.softmax(tf.add(tf.matMul(q, k, false, true), bias)), rate, probSeed);
-  const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [s.batch * s.qLen, s.hidden]);
-  return dense(ctx, params, `${prefix}.o`);
+  const w = (n: string) => param(params, `${prefix}.${n}`);
+  const fused = fusedOn(K.qkv) && ['q', 'k', 'v', 'o'].every((n) => params.has(`${prefix}.${n}.kernel`));
+  const [q, k, v] = fused
+    ? fusedQkv(xq, xkv === xq ? null : xkv, { wq: w('q.kernel'), bq: w('q.bias'), wk: w('k.kernel'), bk: w('k.bias'), wv: w('v.kernel'), bv: w('v.bias') },
+      { batch: s.batch, heads: s.heads, qLen: s.qLen, kLen: s.kLen })
+    : [splitHeads(dense(xq, params, `${prefix}.q`), s, s.qLen), splitHeads(dense(xkv, params, `${prefix}.k`), s, s.kLen), splitHeads(dense(xkv, params, `${prefix}.v`), s, s.kLen)];
+  const scores = tf.matMul(q, k, false, true) as tf.Tensor4D;
+  const scale = 1 / Math.sqrt(s.hidden / s.heads);
+  const probs = fusedOn(K.attnSoftmax)
+    ? fusedAttnSoftmax(scores, bias, scale, probSeed === null ? 0 : rate, probSeed ?? 0)
+    : dropout(tf.softmax(tf.add(tf.mul(scores, scale), bias)), rate, probSeed);
+  const heads = tf.matMul(probs, v);
+  if (fused) return fusedAttnOut(heads, w('o.kernel'), w('o.bias'));
+  return dense(tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [s.batch * s.qLen, s.hidden]), params, `${prefix}.o`);
 }
 
 export function feedForward(x: Rows, params: Params, prefix: string): tf.Tensor2D {
-  return dense(gelu(dense(x, params, `${prefix}.w1`)), params, `${prefix}.w2`);
+  return dense(denseGelu(x, params, `${prefix}.w1`), params, `${prefix}.w2`);
 }
 
 /**

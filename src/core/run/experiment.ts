@@ -20,6 +20,7 @@ import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
 import { checkpointAdam, checkpointParams, readTensors, type Checkpoint } from '../checkpoint/checkpoint.ts';
 import { ConfigError } from '../errors.ts';
+import { checkFits } from '../model/memory.ts';
 
 /** Everything that defines a run; the builder edits it, share links and run records carry it. */
 export interface ExperimentConfig {
@@ -118,6 +119,8 @@ export class Experiment {
     validateExperiment(config);
     const every = options.checkpointEvery ?? 0;
     if (!Number.isInteger(every) || every < 0) throw new ConfigError('checkpointEvery', `must be a non-negative integer (0 = only at growth and the end), got ${every}`);
+    // The final stage holds the full model: refuse before allocating anything when it cannot fit.
+    checkFits(`size ${config.size} (L${config.model.layers}, d${config.model.hidden}, B${config.train.batchSize}, n${config.train.seqLen})`, config.model, config.train, backend);
     this.config = config;
     this.corpus = corpus;
     this.backend = backend;

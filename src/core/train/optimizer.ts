@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamW, fusedOn } from '../kernels/ops.ts';
+import { K } from '../kernels/spec.ts';
 import type { Params } from '../model/params.ts';
 
 /** Adam moments keyed by parameter name, same shapes as the parameters (docs/architecture.md). */
@@ -103,5 +105,88 @@ export function adamwUpdate(
       v.assign(v1);
       p.assign(tf.sub(p, tf.mul(delta, lr)));
     }
+  });
+}
+
+/** Parameters trained at one learning rate and weight decay, with their own Adam moments. */
+export interface OptimizerGroup {
+  params: Params;
+  adam: AdamState;
+  lr: number;
+  weightDecay: number;
+}
+
+export interface StepHyper {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Global-norm clipping threshold over every group's gradients together; 0 disables clipping. */
+  clipNorm: number;
+}
+
+/**
+ * The optimizer step of pre-training and fine-tuning alike: clip all gradients by their global
+ * norm, then AdamW on every group. One kernel for the whole model where the backend has the fused
+ * optimizer; otherwise clipByGlobalNorm and adamwUpdate (the reference). Returns the gradients'
+ * global norm before clipping (a new tensor). Call inside tf.tidy.
+ */
+export function optimizerStep(groups: OptimizerGroup[], grads: Map<string, tf.Tensor>, hp: StepHyper): tf.Scalar {
+  if (!(hp.clipNorm >= 0) || !Number.isFinite(hp.clipNorm)) {
+    throw new RangeError(`optimizerStep: clipNorm must be a finite number >= 0 (0 disables clipping), got ${hp.clipNorm}`);
+  }
+  const owner = new Map<string, OptimizerGroup>();
+  for (const g of groups) for (const name of g.params.keys()) owner.set(name, g);
+  for (const name of grads.keys()) {
+    const g = owner.get(name);
+    if (!g || !g.adam.m.has(name) || !g.adam.v.has(name)) {
+      throw new Error(`optimizerStep: gradient for "${name}" has no matching parameter or Adam moment`);
+    }
+  }
+  if (!fusedOn(K.adamw)) {
+    const clipped = clipByGlobalNorm(grads, hp.clipNorm);
+    for (const g of groups) {
+      const mine = new Map([...clipped.grads].filter(([name]) => g.params.has(name)));
+      adamwUpdate(g.params, mine, g.adam, g.lr, { ...hp, weightDecay: g.weightDecay });
+    }
+    return clipped.norm;
+  }
+  const step = groups[0].adam.step + 1;
+  if (groups.some((g) => g.adam.step + 1 !== step)) throw new Error('optimizerStep: groups stepped together must have taken the same number of steps');
+  const names = [...grads.keys()];
+  const tensors = names.map((name) => {
+    const g = owner.get(name)!;
+    return { p: g.params.get(name)!, g: grads.get(name)!, m: g.adam.m.get(name)!, v: g.adam.v.get(name)! };
+  });
+  const out = fusedAdamW(tensors, {
+    lr: names.map((name) => owner.get(name)!.lr),
+    decay: names.map((name) => (decaysWeight(name) ? owner.get(name)!.weightDecay : 0)),
+    beta1: hp.beta1,
+    beta2: hp.beta2,
+    epsilon: hp.epsilon,
+    step,
+    clipNorm: hp.clipNorm,
+  });
+  tensors.forEach((t, i) => {
+    (t.p as tf.Variable).assign(out.p[i]);
+    (t.m as tf.Variable).assign(out.m[i]);
+    (t.v as tf.Variable).assign(out.v[i]);
+  });
+  for (const g of groups) g.adam.step = step;
+  return out.norm;
+}
+
+/**
+ * One training step: gradients of `loss` with respect to every group's parameters, then
+ * optimizerStep. Returns the loss and the gradient norm, kept on the device.
+ */
+export function gradientStep(groups: OptimizerGroup[], loss: () => tf.Scalar, hp: StepHyper): { loss: tf.Scalar; gradNorm: tf.Scalar } {
+  return tf.tidy(() => {
+    // tf.variableGrads keys gradients by tfjs variable name; the optimizer uses the Params keys.
+    const nameOf = new Map<string, string>();
+    for (const g of groups) for (const [name, v] of g.params) nameOf.set(v.name, name);
+    const { value, grads } = tf.variableGrads(loss, groups.flatMap((g) => [...g.params.values()]));
+    const named = new Map<string, tf.Tensor>();
+    for (const [tfName, g] of Object.entries(grads)) named.set(nameOf.get(tfName)!, g);
+    return { loss: value, gradNorm: optimizerStep(groups, named, hp) };
   });
 }

@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone ships no gradient functions (the union package registers them); training needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlmBatch } from '../data/batch.ts';
 import { deriveSeed } from '../data/rng.ts';
 import type { ModelConfig, PoolSetting, TrainConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pooling.ts';
-import { adamwUpdate, clipByGlobalNorm, type AdamState } from './optimizer.ts';
+import { gradientStep, type AdamState } from './optimizer.ts';
 import type { StepMetrics } from './record.ts';
 
 export interface BatchSource {
@@ -52,8 +50,6 @@ interface PendingStep {
  */
 export class StageTrainer {
   private readonly o: StageTrainerOptions;
-  private readonly vars: tf.Variable[];
-  private readonly nameOf = new Map<string, string>();
   private pending: PendingStep[] = [];
   private stepInStage = 0;
   private busy = false;
@@ -71,9 +67,6 @@ export class StageTrainer {
     }
     this.stepInStage = done;
     this.o = o;
-    this.vars = [...o.params.values()];
-    // tf.variableGrads keys gradients by tfjs variable name; our contract uses the Params keys.
-    for (const [name, v] of o.params) this.nameOf.set(v.name, name);
   }
 
   /** Steps completed in the run so far (the 0-based index of the next step). */
@@ -98,18 +91,12 @@ export class StageTrainer {
     const batch = this.o.source.next();
     const globalStep = this.globalStep;
     const lr = this.o.lr(this.stepInStage, globalStep);
-    const [loss, gradNorm] = tf.tidy(() => {
-      const plan = pool ? makePoolPlan(batch, pool.k, pool.reduce) : null;
-      const { value, grads } = tf.variableGrads(
-        () => mlmLoss(params, model, batch, { training: true, dropoutSeed: deriveSeed(seed, globalStep), pool: plan }),
-        this.vars,
-      );
-      const named = new Map<string, tf.Tensor>();
-      for (const [tfName, g] of Object.entries(grads)) named.set(this.nameOf.get(tfName)!, g);
-      const clipped = clipByGlobalNorm(named, train.clipNorm);
-      adamwUpdate(params, clipped.grads, adam, lr, train);
-      return [value, clipped.norm];
-    });
+    const plan = pool ? makePoolPlan(batch, pool.k, pool.reduce) : null;
+    const { loss, gradNorm } = gradientStep(
+      [{ params, adam, lr, weightDecay: train.weightDecay }],
+      () => mlmLoss(params, model, batch, { training: true, dropoutSeed: deriveSeed(seed, globalStep), pool: plan }),
+      train,
+    );
     this.stepInStage += 1;
     this.pending.push({ step: globalStep + 1, lr, tokens: batch.realTokens, ms: performance.now() - t0, loss, gradNorm });
     if (this.pending.length >= train.logEvery || this.done) return this.flush();

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Corpus } from '../data/corpus.ts';
+import { SIZES, type SizeName } from '../model/config.ts';
+import { Experiment, type ExperimentConfig } from '../run/experiment.ts';
+import { buildPreset } from '../schedule/presets.ts';
+import type { PresetName } from '../schedule/spec.ts';
+
+/*
+ * Training-speed measurements shared by `growlab bench`, the browser bench page and the lab's
+ * automatic backend choice. They run on whatever backend tfjs is set to.
+ */
+
+/** A size's own settings with `steps` steps of one preset; evaluation only at the end (not timed). */
+export function benchConfig(size: SizeName, preset: PresetName, steps: number): ExperimentConfig {
+  const { model, train } = SIZES[size];
+  return {
+    size,
+    model,
+    train: { ...train, steps, warmupSteps: Math.max(1, Math.floor(steps / 10)), evalEvery: steps, logEvery: Math.min(train.logEvery, steps) },
+    schedule: buildPreset(preset, steps, model),
+    seed: 1,
+  };
+}
+
+/** GFLOP/s of an n×n·n×n matmul on the active backend, timed with an awaited read after each product. */
+export async function matmulGflops(n: number, reps: number): Promise<number> {
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
+  const warm = tf.matMul(a, b);
+  await warm.data();
+  warm.dispose();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  a.dispose();
+  b.dispose();
+  return (2 * n * n * n * reps) / seconds / 1e9;
+}
+
+export interface StepMeasurement {
+  size: SizeName;
+  /** Timed steps (after the warm-up steps). */
+  steps: number;
+  /** tfjs kernels one training step runs (tf.profile over one step after warm-up). */
+  kernelsPerStep: number;
+  /** The most frequent kernels of that step, by count. */
+  topKernels: Record<string, number>;
+  secondsPerStep: number;
+  tokensPerSec: number;
+  /** Matmul FLOPs of one training step (3× forward, src/core/schedule/flops.ts). */
+  trainingFlopsPerStep: number;
+  gflops: number;
+  /** Largest tf.memory().numBytes seen after a step. */
+  peakBytes: number;
+}
+
+export interface MeasureOptions {
+  warmup?: number;
+  steps: number;
+  /** Stop timing once this much time has gone into timed steps (at least one step is timed). */
+  maxMs?: number;
+  /** Count the kernels of one step with tf.profile (slows that step; not timed). Default true. */
+  countKernels?: boolean;
+}
+
+/**
+ * Trains the size's baseline on the active backend: `warmup` steps (shader compilation, buffer
+ * pools) not timed, one profiled step for the kernel count (not timed), then timed steps. Each
+ * step's time includes an awaited read of its loss, so queued GPU work is counted.
+ */
+export async function measureTraining(size: SizeName, corpus: Corpus, backend: string, o: MeasureOptions): Promise<StepMeasurement> {
+  const warmup = o.warmup ?? 2;
+  const countKernels = o.countKernels ?? true;
+  const total = warmup + (countKernels ? 1 : 0) + o.steps;
+  const cfg = benchConfig(size, 'baseline', total);
+  // Read every step back so each step's wall time is its own.
+  cfg.train = { ...cfg.train, logEvery: 1 };
+  const exp = new Experiment(cfg, corpus, backend);
+  let peakBytes = 0;
+  const track = () => {
+    peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+  };
+  try {
+    for (let i = 0; i < warmup; i++) {
+      await exp.step();
+      track();
+    }
+    const topKernels: Record<string, number> = {};
+    let kernelsPerStep = 0;
+    if (countKernels) {
+      const prof = await tf.profile(() => exp.step());
+      kernelsPerStep = prof.kernels.length;
+      for (const k of prof.kernels) topKernels[k.name] = (topKernels[k.name] ?? 0) + 1;
+      track();
+    }
+    const timedFrom = exp.record.steps.length;
+    const t0 = performance.now();
+    let timed = 0;
+    while (timed < o.steps && !exp.done) {
+      await exp.step();
+      track();
+      timed += 1;
+      if (o.maxMs !== undefined && performance.now() - t0 >= o.maxMs) break;
+    }
+    const rows = exp.record.steps.slice(timedFrom, timedFrom + timed);
+    const seconds = rows.reduce((s, m) => s + m.wallMs, 0) / 1000;
+    const tokens = rows.reduce((s, m) => s + m.tokens, 0);
+    const trainingFlopsPerStep = exp.flops.stages[0].flopsPerStep;
+    const sorted = Object.entries(topKernels).sort((a, b) => b[1] - a[1]).slice(0, 12);
+    return {
+      size,
+      steps: rows.length,
+      kernelsPerStep,
+      topKernels: Object.fromEntries(sorted),
+      secondsPerStep: seconds / rows.length,
+      tokensPerSec: tokens / seconds,
+      trainingFlopsPerStep,
+      gflops: (trainingFlopsPerStep * rows.length) / seconds / 1e9,
+      peakBytes,
+    };
+  } finally {
+    exp.dispose();
+  }
+}
+
+/** Runs a whole preset schedule and reports its wall time against its FLOPs. */
+export async function measureSchedule(size: SizeName, preset: PresetName, steps: number, corpus: Corpus, backend: string) {
+  const exp = new Experiment(benchConfig(size, preset, steps), corpus, backend);
+  try {
+    while (!exp.done) await exp.step();
+    const record = exp.record;
+    const flops = exp.flops;
+    return {
+      preset,
+      steps,
+      wallMs: record.wallTimeMs,
+      trainingFlops: flops.flops,
+      forwardFlops: flops.forwardFlops,
+      flopsSpeedup: flops.flopsSpeedup,
+      finalValLoss: record.summary.valLoss,
+    };
+  } finally {
+    exp.dispose();
+  }
+}

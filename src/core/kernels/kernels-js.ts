@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  K, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
+  layerNormJs, mlmLossGradJs, mlmLossJs, sumSquaresJs, type AdamWAttrs, type AttnSoftmaxAttrs, type DropoutAttrs, type LayerNormAttrs,
+} from './spec.ts';
+
+/*
+ * The fused kernels on the cpu and wasm backends: spec.ts's loops over the backends' own typed
+ * arrays, one tfjs kernel each (the optimizer: one kernel for the whole model).
+ */
+
+type Info = tf.TensorInfo;
+type Arr = Float32Array | Int32Array;
+
+interface CpuLike {
+  data: { get(id: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Arr): Info;
+}
+interface WasmLike {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(t: Info): Arr;
+}
+
+/**
+ * Allocates every output first (on wasm an allocation can grow the heap and move earlier views),
+ * then hands `body` views of the inputs and outputs.
+ */
+function compute(backendName: 'cpu' | 'wasm', backend: unknown, inputs: Info[], outShapes: number[][], body: (ins: Arr[], outs: Float32Array[]) => void): Info[] {
+  if (backendName === 'wasm') {
+    const b = backend as WasmLike;
+    const outs = outShapes.map((s) => b.makeOutput(s, 'float32'));
+    body(inputs.map((t) => b.typedArrayFromHeap(t)), outs.map((t) => b.typedArrayFromHeap(t) as Float32Array));
+    return outs;
+  }
+  const b = backend as CpuLike;
+  const arrays = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
+  body(inputs.map((t) => b.data.get(t.dataId).values as Arr), arrays);
+  return outShapes.map((s, i) => b.makeTensorInfo(s, 'float32', arrays[i]));
+}
+
+type Body = (inputs: Record<string, Info>, attrs: unknown, be: (ins: Info[], shapes: number[][], fn: (i: Arr[], o: Float32Array[]) => void) => Info[]) => Info | Info[];
+
+const f32 = (a: Arr) => a as Float32Array;
+
+const BODIES: Record<string, Body> = {
+  [K.layerNorm]: ({ x, gamma, beta }, attrs, be) =>
+    be([x, gamma, beta], [x.shape], ([xv, g, b], [y]) => layerNormJs(f32(xv), f32(g), f32(b), (attrs as LayerNormAttrs).eps, y))[0],
+  [K.layerNormGrad]: ({ dy, x, gamma }, attrs, be) =>
+    be([dy, x, gamma], [x.shape, gamma.shape, gamma.shape], ([d, xv, g], [dx, dg, db]) =>
+      layerNormGradJs(f32(d), f32(xv), f32(g), (attrs as LayerNormAttrs).eps, dx, dg, db)),
+  [K.biasGelu]: ({ x, bias }, _a, be) => be([x, bias], [x.shape], ([xv, b], [y]) => biasGeluJs(f32(xv), f32(b), y))[0],
+  [K.biasGeluGrad]: ({ dy, x, bias }, _a, be) =>
+    be([dy, x, bias], [x.shape, bias.shape], ([d, xv, b], [dx, db]) => biasGeluGradJs(f32(d), f32(xv), f32(b), dx, db)),
+  [K.attnSoftmax]: ({ scores, bias }, attrs, be) => {
+    const [batch, heads, q, k] = scores.shape;
+    return be([scores, bias], [scores.shape], ([s, b], [y]) =>
+      attnSoftmaxJs(f32(s), f32(b), { batch, heads, q, k }, attrs as AttnSoftmaxAttrs, y))[0];
+  },
+  [K.attnSoftmaxGrad]: ({ dy, scores, bias }, attrs, be) => {
+    const [batch, heads, q, k] = scores.shape;
+    return be([dy, scores, bias], [scores.shape], ([d, s, b], [ds]) =>
+      attnSoftmaxGradJs(f32(d), f32(s), f32(b), { batch, heads, q, k }, attrs as AttnSoftmaxAttrs, ds))[0];
+  },
+  [K.dropout]: ({ x }, attrs, be) => {
+    const { rate, seed } = attrs as DropoutAttrs;
+    return be([x], [x.shape], ([xv], [y]) => dropoutJs(f32(xv), rate, seed, y))[0];
+  },
+  [K.dropoutAdd]: ({ x, h }, attrs, be) => {
+    const { rate, seed } = attrs as DropoutAttrs;
+    return be([x, h], [x.shape], ([xv, hv], [y]) => dropoutJs(f32(hv), rate, seed, y, f32(xv)))[0];
+  },
+  [K.mlmLoss]: ({ logits, labels, weights }, _a, be) =>
+    be([logits, labels, weights], [[]], ([l, lab, w], [loss]) => {
+      loss[0] = mlmLossJs(f32(l), lab as Int32Array, f32(w));
+    })[0],
+  [K.mlmLossGrad]: ({ dy, logits, labels, weights }, _a, be) =>
+    be([dy, logits, labels, weights], [logits.shape], ([d, l, lab, w], [dl]) => mlmLossGradJs(d[0], f32(l), lab as Int32Array, f32(w), dl))[0],
+  [K.adamw]: (inputs, attrs, be) => {
+    const a = attrs as AdamWAttrs;
+    const n = a.decay.length;
+    const ins: Info[] = [];
+    const shapes: number[][] = [[]];
+    for (let i = 0; i < n; i++) {
+      ins.push(inputs[`p${i}`], inputs[`g${i}`], inputs[`m${i}`], inputs[`v${i}`]);
+      const s = inputs[`p${i}`].shape;
+      shapes.push(s, s, s);
+    }
+    return be(ins, shapes, (arr, outs) => {
+      const grads = arr.filter((_, j) => j % 4 === 1) as Float32Array[];
+      const norm = Math.sqrt(sumSquaresJs(grads));
+      outs[0][0] = norm;
+      const scale = clipScaleOf(norm, a.clipNorm);
+      for (let i = 0; i < n; i++) {
+        const [p, g, m, v] = arr.slice(4 * i, 4 * i + 4) as Float32Array[];
+        adamwTensorJs(p, g, m, v, scale, a.lr[i], a.decay[i], a, outs[1 + 3 * i], outs[2 + 3 * i], outs[3 + 3 * i]);
+      }
+    });
+  },
+};
+
+const registered = new Set<string>();
+
+/** Registers every fused kernel for cpu and wasm (either backend may be missing; registration is by name). */
+export function registerJsKernels(): void {
+  for (const backendName of ['cpu', 'wasm'] as const) {
+    if (registered.has(backendName)) continue;
+    registered.add(backendName);
+    for (const [kernelName, body] of Object.entries(BODIES)) {
+      tf.registerKernel({
+        kernelName,
+        backendName,
+        kernelFunc: ({ inputs, attrs, backend }) =>
+          body(inputs as Record<string, Info>, attrs, (ins, shapes, fn) => compute(backendName, backend, ins, shapes, fn)),
+      });
+    }
+  }
+}

@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// Slow scientific checks (*.slow.test.ts) run with `npm run test:slow`, not in the default suite;
+// each has a shorter twin in the default suite.
+const slow = process.env.GROWLAB_SLOW === '1';
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
+    include: slow ? ['src/**/*.slow.test.ts'] : ['src/**/*.test.ts'],
+    exclude: slow ? ['node_modules/**'] : ['node_modules/**', 'src/**/*.slow.test.ts'],
     environment: 'node',
     setupFiles: ['src/test-setup.ts'],
     testTimeout: 120_000,

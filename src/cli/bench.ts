@@ -3,11 +3,12 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend.ts';
-import { SIZES, type SizeName } from '../core/model/config.ts';
-import { Experiment, type ExperimentConfig } from '../core/run/experiment.ts';
-import { buildPreset } from '../core/schedule/presets.ts';
+import { matmulGflops, measureSchedule, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
+import { fusedOn, setFused } from '../core/kernels/ops.ts';
+import { K } from '../core/kernels/spec.ts';
+import { SIZES, SIZE_NAMES, type SizeName } from '../core/model/config.ts';
+import { estimateTrainingBytes, memoryLimitBytes } from '../core/model/memory.ts';
 import type { PresetName } from '../core/schedule/spec.ts';
-import type { Corpus } from '../core/data/corpus.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { UsageError, parseFlags, positiveInt } from './args.ts';
@@ -15,91 +16,55 @@ import { UsageError, parseFlags, positiveInt } from './args.ts';
 const FLAGS = {
   out: { type: 'string' },
   backends: { type: 'string' },
+  sizes: { type: 'string' },
   steps: { type: 'string' },
   'schedule-steps': { type: 'string' },
   'schedule-backend': { type: 'string' },
+  'reference-sizes': { type: 'string' },
   quick: { type: 'boolean' },
 } as const;
 
 const NODE_BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
 
-function config(size: SizeName, preset: PresetName, steps: number): ExperimentConfig {
-  const { model, train } = SIZES[size];
-  return {
-    size,
-    model,
-    // Evaluation only at the end: it is not part of the training time being measured.
-    train: { ...train, steps, warmupSteps: Math.max(1, Math.floor(steps / 10)), evalEvery: steps, logEvery: Math.min(train.logEvery, steps) },
-    schedule: buildPreset(preset, steps, model),
-    seed: 1,
-  };
-}
-
-async function runExperiment(cfg: ExperimentConfig, corpus: Corpus, backend: string) {
-  const exp = new Experiment(cfg, corpus, backend);
-  while (!exp.done) await exp.step();
-  const record = exp.record;
-  const flops = exp.flops;
-  exp.dispose();
-  return { record, flops };
-}
-
-/** GFLOP/s of an n×n·n×n matmul, timed with an awaited read after each product. */
-async function matmulGflops(n: number, reps: number): Promise<number> {
-  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
-  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
-  const warm = tf.matMul(a, b);
-  await warm.data();
-  warm.dispose();
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
+function list<T extends string>(flag: string, value: unknown, allowed: readonly T[], fallback: readonly T[]): T[] {
+  if (typeof value !== 'string') return [...fallback];
+  if (value === 'none') return [];
+  const items = value.split(',');
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new UsageError(`--${flag}: unknown value "${item}" (allowed: ${allowed.join(', ')}, or none)`);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  a.dispose();
-  b.dispose();
-  return (2 * n * n * n * reps) / seconds / 1e9;
+  return items as T[];
 }
 
-/** Training throughput at a size: a few warm-up steps are run and discarded (kernel compilation, buffer pools). */
-async function stepThroughput(size: SizeName, steps: number, corpus: Corpus, backend: string) {
-  const warmup = 3;
-  const { record, flops } = await runExperiment(config(size, 'baseline', steps + warmup), corpus, backend);
-  const timed = record.steps.slice(warmup);
-  const seconds = timed.reduce((s, m) => s + m.wallMs, 0) / 1000;
-  const tokens = timed.reduce((s, m) => s + m.tokens, 0);
-  const trainingFlopsPerStep = flops.stages[0].flopsPerStep;
-  return {
-    steps: timed.length,
-    secondsPerStep: seconds / timed.length,
-    tokensPerSec: tokens / seconds,
-    trainingFlopsPerStep,
-    gflops: (trainingFlopsPerStep * timed.length) / seconds / 1e9,
-  };
+/** Kernels and wall time of one size on the active backend, with mfu against this run's matmul rate. */
+async function measure(size: SizeName, corpus: Awaited<ReturnType<typeof loadCorpus>>, backend: string, steps: number, matmul: number) {
+  // A lab step on cpu takes minutes: time fewer steps, and stop after two minutes.
+  const m: StepMeasurement = await measureTraining(size, corpus, backend, { steps, warmup: size === 'lab' ? 1 : 2, maxMs: 120_000 });
+  return { ...m, mfu: m.gflops / matmul, estimatedBytes: estimateTrainingBytes(SIZES[size].model, SIZES[size].train) };
 }
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const v = parseFlags(argv, FLAGS, 'bench');
   const quick = v.quick === true;
   const out = typeof v.out === 'string' ? v.out : 'bench-results/bench.json';
-  const wanted = typeof v.backends === 'string' ? v.backends.split(',') : [...NODE_BACKENDS];
-  for (const b of wanted) {
-    if (!NODE_BACKENDS.includes(b as BackendName)) throw new UsageError(`--backends: unknown backend "${b}" (allowed: ${NODE_BACKENDS.join(', ')})`);
-  }
+  const wanted = list('backends', v.backends, NODE_BACKENDS, NODE_BACKENDS);
+  const sizes = list('sizes', v.sizes, SIZE_NAMES, ['tiny', 'small']);
+  const referenceSizes = list('reference-sizes', v['reference-sizes'], SIZE_NAMES, ['tiny', 'small']);
   const steps = positiveInt('steps', v.steps, quick ? 3 : 10);
   const scheduleSteps = positiveInt('schedule-steps', v['schedule-steps'], quick ? 20 : 100);
   const scheduleBackend = typeof v['schedule-backend'] === 'string' ? v['schedule-backend'] : 'wasm';
+  if (scheduleBackend !== 'none' && !NODE_BACKENDS.includes(scheduleBackend as BackendName)) {
+    throw new UsageError(`--schedule-backend: unknown backend "${scheduleBackend}" (allowed: ${NODE_BACKENDS.join(', ')}, none)`);
+  }
   tf.enableProdMode();
   const corpus = await loadCorpus();
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, platform: process.platform },
-    note: 'GFLOP/s count matmul FLOPs only (see src/core/schedule/flops.ts); training = 3x forward. mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, measured in this run.',
+    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, measured in this run. kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run.',
   };
   const backends: Record<string, unknown> = {};
-  for (const name of wanted as BackendName[]) {
+  for (const name of wanted) {
     let choice;
     try {
       choice = await useNodeBackend(name);
@@ -110,29 +75,51 @@ export async function benchCommand(argv: string[]): Promise<void> {
     }
     const n = quick ? 256 : 1024;
     const matmul = await matmulGflops(n, quick ? 2 : 5);
-    const sizes: Record<string, unknown> = {};
-    for (const size of ['tiny', 'small'] as SizeName[]) {
-      const t = await stepThroughput(size, steps, corpus, choice.name);
-      sizes[size] = { ...t, mfu: t.gflops / matmul };
-      console.error(`bench: ${name} ${size}: ${t.tokensPerSec.toFixed(0)} tok/s, ${t.gflops.toFixed(2)} GFLOP/s (matmul ${matmul.toFixed(2)})`);
+    const perSize: Record<string, unknown> = {};
+    for (const size of sizes) {
+      const limit = memoryLimitBytes(choice.name);
+      const need = estimateTrainingBytes(SIZES[size].model, SIZES[size].train);
+      if (limit !== null && need > limit) {
+        perSize[size] = { fits: false, estimatedBytes: need, limitBytes: limit };
+        continue;
+      }
+      const fused = await measure(size, corpus, choice.name, steps, matmul);
+      const row: Record<string, unknown> = { ...fused, fusedPath: fusedOn(K.adamw) };
+      console.error(`bench: ${name} ${size}: ${fused.kernelsPerStep} kernels, ${(fused.secondsPerStep * 1000).toFixed(0)} ms/step, ${fused.gflops.toFixed(2)} GFLOP/s, mfu ${(100 * fused.mfu).toFixed(0)}%`);
+      if (referenceSizes.includes(size)) {
+        setFused(false, 'bench reference');
+        try {
+          const ref = await measure(size, corpus, choice.name, steps, matmul);
+          row.reference = ref;
+          row.speedupOverReference = ref.secondsPerStep / fused.secondsPerStep;
+          console.error(`bench: ${name} ${size} reference: ${ref.kernelsPerStep} kernels, ${(ref.secondsPerStep * 1000).toFixed(0)} ms/step`);
+        } finally {
+          setFused(true);
+        }
+      }
+      perSize[size] = row;
     }
-    backends[name] = { available: true, adapter: choice.adapter, matmul: { n, gflops: matmul }, sizes };
+    backends[name] = { available: true, adapter: choice.adapter, matmul: { n, gflops: matmul }, sizes: perSize };
   }
   result.backends = backends;
 
-  if (NODE_BACKENDS.includes(scheduleBackend as BackendName)) {
+  if (scheduleBackend !== 'none') {
     const choice = await useNodeBackend(scheduleBackend as BackendName);
     const runs = [];
     for (const preset of ['baseline', 'stack', 'compound'] as PresetName[]) {
-      const { record, flops } = await runExperiment(config('small', preset, scheduleSteps), corpus, choice.name);
-      runs.push({ preset, steps: scheduleSteps, wallMs: record.wallTimeMs, trainingFlops: flops.flops, forwardFlops: flops.forwardFlops, flopsSpeedup: flops.flopsSpeedup, finalValLoss: record.summary.valLoss });
-      console.error(`bench: schedule ${preset}: ${(record.wallTimeMs / 1000).toFixed(1)} s, ${flops.forwardFlops.toExponential(3)} forward FLOPs`);
+      const r = await measureSchedule('small', preset, scheduleSteps, corpus, choice.name);
+      runs.push(r);
+      console.error(`bench: schedule ${preset}: ${(r.wallMs / 1000).toFixed(1)} s, ${r.forwardFlops.toExponential(3)} forward FLOPs`);
     }
     const base = runs[0];
     result.schedules = {
       backend: choice.name,
       size: 'small',
-      runs: runs.map((r) => ({ ...r, wallSpeedup: base.wallMs / r.wallMs })),
+      note: 'wallSpeedup = baseline wall time / this run\'s (growth and evaluation included); wallOverFlops = wallSpeedup / flopsSpeedup (1 when small stages run as efficiently as the full model).',
+      runs: runs.map((r) => {
+        const wallSpeedup = base.wallMs / r.wallMs;
+        return { ...r, wallSpeedup, wallOverFlops: wallSpeedup / r.flopsSpeedup };
+      }),
     };
   }
   try {

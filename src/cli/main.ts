@@ -26,8 +26,9 @@ const HELP: Record<string, string> = {
                 (--preset NAME, --size tiny|small|lab, --target bert-base|bert-large|lab, --steps N, --batch B, --lr X,
                  --warmup W, --norm pre|post, --out FILE)`,
   bench: `throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs
-                (--out FILE, --backends LIST, --steps N (timed per backend), --schedule-steps N,
-                 --schedule-backend cpu|wasm|webgpu, --quick)`,
+                (--out FILE, --backends LIST, --sizes tiny,small,lab, --steps N (timed per backend and size),
+                 --reference-sizes LIST|none (also time the unfused path), --schedule-steps N,
+                 --schedule-backend cpu|wasm|webgpu|none, --quick)`,
   suite: `the paper's comparisons over seeds: results.json, report.md and plots in DIR
                 (--size tiny|small, --seeds K, --out DIR, --backend wasm|cpu, --steps N, --resume, --no-genre, --json)`,
   eval: `genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)

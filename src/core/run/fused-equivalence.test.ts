@@ -1,0 +1,19 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, expect, it } from 'vitest';
+import { loadCorpus } from '../../node/corpus.ts';
+import type { Corpus } from '../data/corpus.ts';
+import { fusedVsReference } from './fused-equivalence.ts';
+
+let corpus: Corpus;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  corpus = await loadCorpus();
+});
+
+// The full 200-step run is fused-equivalence.slow.test.ts (npm run test:slow).
+it('tiny on cpu: the fused path matches the unfused reference within 1e-4 relative at every step (25 steps, compound)', async () => {
+  const r = await fusedVsReference(corpus, 25, 'compound');
+  expect(r.steps).toBe(25);
+  expect(r.worst).toBeLessThan(1e-4);
+});

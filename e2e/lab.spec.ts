@@ -18,6 +18,8 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
   await page.goto('/');
 
   await test.step('backend badge names WebGPU', async () => {
+    // "auto" times the backends and here (SwiftShader) picks wasm; this test is WebGPU's, so it asks for it.
+    await page.getByRole('combobox', { name: 'Backend' }).selectOption('webgpu');
     await expect(page.getByRole('status', { name: 'Backend: webgpu' })).toBeVisible({ timeout: 90_000 });
     await expect(page.getByRole('alert').filter({ hasText: 'unavailable' })).toHaveCount(0);
   });

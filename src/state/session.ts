@@ -1,12 +1,14 @@
 import { create } from 'zustand';
 import type { BackendChoice, BackendName } from '../core/backend.ts';
-import type { WorkerEvent } from '../worker/protocol.ts';
+import type { SizeName } from '../core/model/config.ts';
+import type { BackendMeasurement, BackendTrial, WasmInfo, WorkerEvent } from '../worker/protocol.ts';
 import { decodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
 import { loadCheckpoint } from './db.ts';
 import { applyEvaluationEvent, isEvaluating, useEvaluations } from './evaluations.ts';
 import type { GenreTask } from '../core/eval/genre.ts';
 import { storeCheckpoint } from './persist.ts';
 import { checkpointEvery, resumingRun } from './resume.ts';
+import { useBuilder } from './builder.ts';
 import { useRuns, type RunRequest } from './runs.ts';
 import { createTrainingWorker, type TrainingWorker } from './worker.ts';
 
@@ -17,6 +19,16 @@ interface SessionState {
   requested: BackendRequest;
   phase: 'connecting' | 'ready' | 'failed';
   backend: BackendChoice | null;
+  /** How wasm runs when the backend is wasm (threaded only in a cross-origin-isolated page). */
+  wasm: WasmInfo | null;
+  /** Why the fused kernels are off on this backend (a failed self-check); null when they run or do not apply. */
+  fusedOff: string | null;
+  /** While 'auto' times the backends: the size, finished trials, and the one under way. */
+  measuring: { size: SizeName; trials: BackendTrial[]; current: BackendName | null } | null;
+  /** The latest 'auto' measurement; kept when the user then overrides the choice, for comparison. */
+  measurement: BackendMeasurement | null;
+  /** Whether `measurement` was remembered from an earlier visit rather than timed by this worker. */
+  measurementReused: boolean;
   initError: string | null;
   /** Worker complaint not tied to a run. */
   notice: string | null;
@@ -32,6 +44,11 @@ export const useSession = create<SessionState>(() => ({
   requested: 'auto',
   phase: 'connecting',
   backend: null,
+  wasm: null,
+  fusedOff: null,
+  measuring: null,
+  measurement: null,
+  measurementReused: false,
   initError: null,
   notice: null,
   activeId: null,
@@ -44,13 +61,56 @@ let worker: TrainingWorker | null = null;
 /** Where the app serves the corpus shards built by `npm run data`. */
 const DATA_URL = `${import.meta.env.BASE_URL}data/brown/`;
 
-/** (Re)starts the worker on a backend; the worker picks its backend once, so a change needs a new one. */
-export function connect(requested: BackendRequest): void {
+/*
+ * 'auto' measurements are remembered per model size in localStorage, so a reload does not time the
+ * backends again (seconds, more on a slow software adapter); "Measure again" in the badge does.
+ */
+const MEASUREMENT_KEY = 'growlab.backend-measurement';
+/** A remembered measurement older than this is timed again. */
+const MEASUREMENT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+type StoredMeasurements = Partial<Record<SizeName, { userAgent: string; measurement: BackendMeasurement }>>;
+
+function storedMeasurements(): StoredMeasurements {
+  try {
+    const parsed: unknown = JSON.parse(globalThis.localStorage?.getItem(MEASUREMENT_KEY) ?? '{}');
+    return parsed && typeof parsed === 'object' ? (parsed as StoredMeasurements) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The remembered measurement at `size` when it was taken in this browser recently enough; else null. */
+export function rememberedMeasurement(size: SizeName, now = Date.now()): BackendMeasurement | null {
+  const entry = storedMeasurements()[size];
+  const m = entry?.measurement;
+  if (!m || entry.userAgent !== globalThis.navigator?.userAgent || m.size !== size || !Array.isArray(m.trials)) return null;
+  const age = now - Date.parse(m.measuredAt);
+  return age >= 0 && age < MEASUREMENT_MAX_AGE_MS ? m : null;
+}
+
+function rememberMeasurement(m: BackendMeasurement): void {
+  try {
+    const all = storedMeasurements();
+    all[m.size] = { userAgent: globalThis.navigator?.userAgent ?? '', measurement: m };
+    globalThis.localStorage?.setItem(MEASUREMENT_KEY, JSON.stringify(all));
+  } catch {
+    // Storage full or blocked: the next visit measures again.
+  }
+}
+
+/**
+ * (Re)starts the worker on a backend; the worker picks its backend once, so a change needs a new one.
+ * 'auto' times training steps of `size` (by default the builder's model size) on each backend, or
+ * takes the choice remembered from an earlier measurement at that size unless `remeasure` is set.
+ */
+export function connect(requested: BackendRequest, size: SizeName = useBuilder.getState().size, options: { remeasure?: boolean } = {}): void {
   if (useSession.getState().activeId) return;
   worker?.terminate();
-  useSession.setState({ requested, phase: 'connecting', backend: null, initError: null, notice: null });
+  useSession.setState({ requested, phase: 'connecting', backend: null, wasm: null, fusedOff: null, measuring: null, initError: null, notice: null });
   worker = createTrainingWorker(handleEvents);
-  worker.send({ type: 'init', backend: requested, dataUrl: DATA_URL });
+  const reuse = requested === 'auto' && !options.remeasure ? rememberedMeasurement(size) : null;
+  worker.send({ type: 'init', backend: requested, dataUrl: DATA_URL, size, ...(reuse ? { reuse } : {}) });
 }
 
 function launchNext(): void {
@@ -67,8 +127,15 @@ function launchNext(): void {
 function handleEvents(events: WorkerEvent[]): void {
   const now = Date.now();
   for (const e of events) {
-    if (e.type === 'ready') useSession.setState({ phase: 'ready', backend: e.backend, initError: null });
-    else if (e.type === 'init-failed') useSession.setState({ phase: 'failed', initError: e.message });
+    if (e.type === 'ready') {
+      if (e.measurement && !e.reused) rememberMeasurement(e.measurement);
+      useSession.setState((s) => ({
+        phase: 'ready', backend: e.backend, initError: null, measuring: null, wasm: e.wasm ?? null, fusedOff: e.fusedOff ?? null,
+        measurement: e.measurement ?? s.measurement,
+        measurementReused: e.measurement ? e.reused === true : s.measurementReused,
+      }));
+    } else if (e.type === 'measuring') useSession.setState({ measuring: { size: e.size, trials: e.trials, current: e.current } });
+    else if (e.type === 'init-failed') useSession.setState({ phase: 'failed', initError: e.message, measuring: null });
     else if (e.type === 'error' && e.runId === undefined) useSession.setState({ notice: e.message });
     else if (e.type === 'checkpoint') storeCheckpoint(e.runId, e.step, e.bytes);
     else if (e.type === 'evaluation' || e.type === 'evaluation-failed' || e.type === 'evaluation-progress') applyEvaluationEvent(e);

@@ -1,10 +1,8 @@
 import { SIZE_NAMES, SIZES } from '../core/model/config.ts';
-import { BACKEND_NAMES } from '../core/backend.ts';
 import { OPT_POLICIES, PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { LR_POLICIES } from '../core/train/lr.ts';
 import { useBuilder } from '../state/builder.ts';
 import { issueFor } from '../state/issue.ts';
-import { connect, useSession, type BackendRequest } from '../state/session.ts';
 import { DimensionToggles } from './DimensionToggles.tsx';
 import { NumberField, SelectField } from './Fields.tsx';
 import { FlopsSummary } from './FlopsSummary.tsx';
@@ -16,7 +14,6 @@ import { useBuilt } from './useBuilt.ts';
 export function Builder() {
   const b = useBuilder();
   const { schedule, issue } = useBuilt();
-  const busy = useSession((s) => s.activeId !== null);
   const m = SIZES[b.size].model;
   const t = SIZES[b.size].train;
   const preset = schedule?.preset ?? (b.source === 'preset' ? b.preset : 'custom');
@@ -58,17 +55,6 @@ export function Builder() {
             error={issueFor(issue, 'train.evalEvery')}
           />
           <NumberField label="Seed" value={b.seed} step={1} min={0} onChange={(seed) => b.set({ seed })} error={issueFor(issue, 'seed')} />
-          <SelectField<BackendRequest>
-            label="Backend"
-            value={b.backend}
-            options={['auto', ...BACKEND_NAMES]}
-            disabled={busy}
-            onChange={(backend) => {
-              b.set({ backend });
-              connect(backend);
-            }}
-            hint={busy ? 'Changes once the active run ends.' : undefined}
-          />
         </div>
       </fieldset>
 

@@ -1,30 +1,19 @@
 /// <reference lib="webworker" />
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import './tf-setup.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend, BACKEND_NAMES, type BackendChoice } from '../core/backend.ts';
-import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
+import { checkFusedKernels } from '../core/kernels/selfcheck.ts';
+import { autoFallback, chooseByMeasurement } from './auto-backend.ts';
+import { workerTrials } from './trial-runner.ts';
 import { fetchCorpus, type Corpus } from '../core/data/corpus.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
 import { checkpointParams, decodeCheckpoint, encodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
 import { evaluateGenre } from '../core/eval/genre.ts';
 import { disposeParams } from '../core/model/params.ts';
-import type { RunState, WorkerEvent, WorkerRequest } from './protocol.ts';
+import type { RunState, WasmInfo, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
-
-useExplicitTransposeOnWasm();
-
-// The wasm binaries are served by the app itself (no CDN at run time).
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
 
 let backend: BackendChoice | null = null;
 let corpus: Corpus | null = null;
@@ -43,13 +32,49 @@ function postState(state: RunState, message?: string): void {
 
 async function init(req: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
   try {
-    const order = req.backend === 'auto' ? BACKEND_NAMES : [req.backend, ...BACKEND_NAMES.filter((b) => b !== req.backend)];
-    backend = await selectBackend(order);
-    corpus = await fetchCorpus(req.dataUrl, (url) => fetch(url));
-    post({ type: 'ready', backend });
+    if (req.backend === 'auto') {
+      const loading = fetchCorpus(req.dataUrl, (url) => fetch(url));
+      // Awaited below; until then a failed fetch must not surface as an unhandled rejection.
+      loading.catch(() => undefined);
+      const size = req.size ?? 'tiny';
+      if (req.reuse && req.reuse.size === size) {
+        // The page remembers this browser's last measurement: take its choice if that backend still starts.
+        const reused = await selectBackend([req.reuse.chosen]).catch(() => null);
+        if (reused) {
+          corpus = await loading;
+          backend = { ...reused, ...autoFallback(req.reuse.trials, reused.name) };
+          post({ type: 'ready', backend, measurement: req.reuse, reused: true, ...(await backendInfo()) });
+          return;
+        }
+      }
+      // Each trial runs in a worker of its own (stopped at its time limit); the winner is started here.
+      const dataUrl = new URL(req.dataUrl, self.location.href).href;
+      const { choice, measurement } = await chooseByMeasurement(size, workerTrials(dataUrl), (trials, current) => post({ type: 'measuring', size, trials, current }));
+      backend = choice;
+      corpus = await loading;
+      post({ type: 'ready', backend, measurement, ...(await backendInfo()) });
+      return;
+    }
+    const order = [req.backend, ...BACKEND_NAMES.filter((b) => b !== req.backend)];
+    const [chosen, loaded] = await Promise.all([selectBackend(order), fetchCorpus(req.dataUrl, (url) => fetch(url))]);
+    backend = chosen;
+    corpus = loaded;
+    post({ type: 'ready', backend, ...(await backendInfo()) });
   } catch (e) {
     post({ type: 'init-failed', message: (e as Error).message });
   }
+}
+
+/** The self-check of the fused kernels on the chosen backend, and how wasm runs. */
+async function backendInfo(): Promise<{ wasm?: WasmInfo; fusedOff: string | null }> {
+  const fusedOff = await checkFusedKernels();
+  return { fusedOff, ...(await wasmInfo()) };
+}
+
+async function wasmInfo(): Promise<{ wasm?: WasmInfo }> {
+  if (backend?.name !== 'wasm') return {};
+  const [multithread, simd] = await Promise.all([tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'), tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')]);
+  return { wasm: { multithread: Boolean(multithread), simd: Boolean(simd), threads: getThreadsCount() } };
 }
 
 async function finish(): Promise<void> {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Corpus } from '../data/corpus.ts';
 import { SIZES, type SizeName } from '../model/config.ts';
+import { countWebGpuDispatches } from '../kernels/kernels-webgpu.ts';
 import { Experiment, type ExperimentConfig } from '../run/experiment.ts';
 import { buildPreset } from '../schedule/presets.ts';
 import type { PresetName } from '../schedule/spec.ts';
@@ -47,6 +48,8 @@ export interface StepMeasurement {
   steps: number;
   /** tfjs kernels one training step runs (tf.profile over one step after warm-up). */
   kernelsPerStep: number;
+  /** GPU programs that step dispatched (webgpu only; one per dispatchWorkgroups), else null. */
+  dispatchesPerStep: number | null;
   /** The most frequent kernels of that step, by count. */
   topKernels: Record<string, number>;
   secondsPerStep: number;
@@ -91,8 +94,17 @@ export async function measureTraining(size: SizeName, corpus: Corpus, backend: s
     }
     const topKernels: Record<string, number> = {};
     let kernelsPerStep = 0;
+    let dispatchesPerStep: number | null = null;
     if (countKernels) {
-      const prof = await tf.profile(() => exp.step());
+      const profiled = () => tf.profile(() => exp.step());
+      let prof: Awaited<ReturnType<typeof tf.profile>>;
+      if (tf.getBackend() === 'webgpu') {
+        const counted = await countWebGpuDispatches(profiled);
+        prof = counted.result;
+        dispatchesPerStep = counted.dispatches;
+      } else {
+        prof = await profiled();
+      }
       kernelsPerStep = prof.kernels.length;
       for (const k of prof.kernels) topKernels[k.name] = (topKernels[k.name] ?? 0) + 1;
       track();
@@ -115,6 +127,7 @@ export async function measureTraining(size: SizeName, corpus: Corpus, backend: s
       size,
       steps: rows.length,
       kernelsPerStep,
+      dispatchesPerStep,
       topKernels: Object.fromEntries(sorted),
       secondsPerStep: seconds / rows.length,
       tokensPerSec: tokens / seconds,

@@ -1,0 +1,85 @@
+/// <reference lib="webworker" />
+import '../worker/tf-setup.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from '../core/backend.ts';
+import { matmulGflops, measureTraining } from '../core/bench/measure.ts';
+import { fetchCorpus } from '../core/data/corpus.ts';
+import { describeBackend } from '../worker/auto-backend.ts';
+import type { BenchBackendResult, BenchEvent, BenchOptions, BenchResult, BenchSizeResult } from './protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/*
+ * The browser side of `npm run bench:browser`: the same measurements as `growlab bench`, taken in a
+ * worker as the lab trains (src/core/bench/measure.ts), one backend after another.
+ */
+
+function post(e: BenchEvent): void {
+  self.postMessage(e);
+}
+
+const log = (message: string) => post({ type: 'progress', message });
+
+async function run(o: BenchOptions): Promise<BenchResult> {
+  if (o.wasmThreads !== undefined) setThreadsCount(o.wasmThreads);
+  const corpus = await fetchCorpus(o.dataUrl, (url) => fetch(url));
+  const backends: BenchResult['backends'] = {};
+  for (const name of o.backends) {
+    const adapter = await describeBackend(name);
+    try {
+      await selectBackend([name]);
+    } catch (e) {
+      backends[name] = { available: false, reason: (e as Error).message };
+      log(`${name}: unavailable (${(e as Error).message})`);
+      continue;
+    }
+    log(`${name}: ${o.matmulN}² matmul ×${o.matmulReps}…`);
+    const gflops = await matmulGflops(o.matmulN, o.matmulReps);
+    const result: Extract<BenchBackendResult, { available: true }> = {
+      available: true,
+      adapter: adapter?.label ?? null,
+      software: adapter?.software ?? false,
+      threads: name === 'wasm' ? getThreadsCount() : null,
+      matmul: { n: o.matmulN, reps: o.matmulReps, gflops },
+      sizes: {},
+    };
+    log(`${name}: matmul ${gflops.toFixed(2)} GFLOP/s`);
+    for (const size of o.sizes) {
+      log(`${name} ${size}: ${o.warmup} warm-up, 1 profiled, up to ${o.steps} timed steps…`);
+      try {
+        const m = await measureTraining(size, corpus, name, { warmup: o.warmup, steps: o.steps, maxMs: o.maxMs, countKernels: true });
+        const r: BenchSizeResult = { ...m, mfu: m.gflops / gflops };
+        result.sizes[size] = r;
+        log(`${name} ${size}: ${(m.secondsPerStep * 1000).toFixed(1)} ms/step, ${m.kernelsPerStep} kernels, ${m.gflops.toFixed(3)} GFLOP/s, mfu ${(r.mfu * 100).toFixed(1)}%`);
+      } catch (e) {
+        result.sizes[size] = { error: (e as Error).message };
+        log(`${name} ${size}: failed (${(e as Error).message})`);
+      }
+    }
+    backends[name] = result;
+    // Free this backend's buffers and context before the next one runs.
+    tf.removeBackend(name);
+  }
+  const { dataUrl: _, ...options } = o;
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      crossOriginIsolated: self.crossOriginIsolated,
+      wasmMultithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+    },
+    options,
+    note: "Measured in a worker of headless Chromium. GFLOP/s count matmul FLOPs only (src/core/schedule/flops.ts); training = 3x forward. mfu = training GFLOP/s / the same backend's square-matmul GFLOP/s, measured in the same page. secondsPerStep includes an awaited read of each step's loss.",
+    backends,
+  };
+}
+
+self.onmessage = async (ev: MessageEvent<BenchOptions>) => {
+  try {
+    post({ type: 'done', result: await run(ev.data) });
+  } catch (e) {
+    post({ type: 'failed', message: (e as Error).stack ?? (e as Error).message });
+  }
+};

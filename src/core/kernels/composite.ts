@@ -113,13 +113,9 @@ const BODIES: Record<string, Body> = {
   },
 };
 
-const registered = new Set<string>();
-
 /** Registers the composite kernels for the flat-buffer backends. */
 export function registerCompositeKernels(): void {
   for (const backendName of ['cpu', 'wasm', 'webgpu'] as const) {
-    if (registered.has(backendName)) continue;
-    registered.add(backendName);
     for (const [kernelName, body] of Object.entries(BODIES)) {
       tf.registerKernel({
         kernelName,

@@ -98,13 +98,9 @@ const BODIES: Record<string, Body> = {
   },
 };
 
-const registered = new Set<string>();
-
 /** Registers every fused kernel for cpu and wasm (either backend may be missing; registration is by name). */
 export function registerJsKernels(): void {
   for (const backendName of ['cpu', 'wasm'] as const) {
-    if (registered.has(backendName)) continue;
-    registered.add(backendName);
     for (const [kernelName, body] of Object.entries(BODIES)) {
       tf.registerKernel({
         kernelName,

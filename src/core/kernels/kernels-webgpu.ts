@@ -91,12 +91,8 @@ const BODIES: Record<string, Body> = {
   [K.adamw]: (be, inputs, attrs) => adamwWebGpu(be, inputs, attrs as AdamWAttrs),
 };
 
-let registered = false;
-
 /** Registers every fused kernel for webgpu (by name: the backend need not exist yet). */
 export function registerWebGpuKernels(): void {
-  if (registered) return;
-  registered = true;
   for (const [kernelName, body] of Object.entries(BODIES)) {
     tf.registerKernel({
       kernelName,

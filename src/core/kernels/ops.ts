@@ -100,12 +100,8 @@ export function fusedAdamW(
   return { norm: out[0] as tf.Scalar, p: pick(0), m: pick(1), v: pick(2) };
 }
 
-let gradientsRegistered = false;
-
 /** Registers the fused ops' gradients (each a fused kernel too). Entry points call this once. */
 export function registerFusedGradients(): void {
-  if (gradientsRegistered) return;
-  gradientsRegistered = true;
   tf.registerGradient({
     kernelName: K.layerNorm,
     inputsToSave: ['x', 'gamma'],

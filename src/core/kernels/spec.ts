@@ -217,40 +217,44 @@ export function biasGeluGradJs(dy: Float32Array, x: Float32Array, bias: Float32A
 
 /* ---------- attention: softmax(scale·s + bias) then dropout ---------- */
 
+/** row ← softmax(scale·scores[o..o+k) + bias[bo..bo+k)), in float64. */
+function softmaxRow(scores: Float32Array, bias: Float32Array, o: number, bo: number, k: number, scale: number, row: Float64Array): void {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) {
+    row[j] = f(scores[o + j] * scale) + bias[bo + j];
+    if (row[j] > max) max = row[j];
+  }
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    row[j] = expJs(row[j] - max);
+    sum += row[j];
+  }
+  const inv = 1 / sum;
+  for (let j = 0; j < k; j++) row[j] *= inv;
+}
+
+type AttnDims = { batch: number; heads: number; q: number; k: number };
+
 /** scores [B,H,q,k], bias [B,1,1,k]; rows of length k. */
-export function attnSoftmaxJs(
-  scores: Float32Array, bias: Float32Array, dims: { batch: number; heads: number; q: number; k: number },
-  a: AttnSoftmaxAttrs, out: Float32Array,
-): void {
+export function attnSoftmaxJs(scores: Float32Array, bias: Float32Array, dims: AttnDims, a: AttnSoftmaxAttrs, out: Float32Array): void {
   const { batch, heads, q, k } = dims;
   const t = dropThreshold(a.rate);
   const s = mix32(a.seed >>> 0);
   const keepScale = f(1 / (1 - a.rate));
-  const row = new Float64Array(k);
+  const p = new Float64Array(k);
   for (let b = 0; b < batch; b++) {
     for (let r = 0; r < heads * q; r++) {
       const o = (b * heads * q + r) * k;
-      let max = -Infinity;
-      for (let j = 0; j < k; j++) {
-        row[j] = f(scores[o + j] * a.scale) + bias[b * k + j];
-        if (row[j] > max) max = row[j];
-      }
-      let sum = 0;
-      for (let j = 0; j < k; j++) {
-        row[j] = expJs(row[j] - max);
-        sum += row[j];
-      }
-      const inv = 1 / sum;
-      if (a.rate === 0) for (let j = 0; j < k; j++) out[o + j] = row[j] * inv;
-      else for (let j = 0; j < k; j++) out[o + j] = mix32((o + j + s) >>> 0) >>> 8 >= t ? f(row[j] * inv) * keepScale : 0;
+      softmaxRow(scores, bias, o, b * k, k, a.scale, p);
+      if (a.rate === 0) for (let j = 0; j < k; j++) out[o + j] = p[j];
+      else for (let j = 0; j < k; j++) out[o + j] = mix32((o + j + s) >>> 0) >>> 8 >= t ? f(p[j]) * keepScale : 0;
     }
   }
 }
 
 /** ds = scale·p·(dp − Σ dp·p) with dp = dy·mask/(1−rate), p recomputed from the scores. */
 export function attnSoftmaxGradJs(
-  dy: Float32Array, scores: Float32Array, bias: Float32Array, dims: { batch: number; heads: number; q: number; k: number },
-  a: AttnSoftmaxAttrs, ds: Float32Array,
+  dy: Float32Array, scores: Float32Array, bias: Float32Array, dims: AttnDims, a: AttnSoftmaxAttrs, ds: Float32Array,
 ): void {
   const { batch, heads, q, k } = dims;
   const t = dropThreshold(a.rate);
@@ -261,19 +265,9 @@ export function attnSoftmaxGradJs(
   for (let b = 0; b < batch; b++) {
     for (let r = 0; r < heads * q; r++) {
       const o = (b * heads * q + r) * k;
-      let max = -Infinity;
-      for (let j = 0; j < k; j++) {
-        p[j] = f(scores[o + j] * a.scale) + bias[b * k + j];
-        if (p[j] > max) max = p[j];
-      }
-      let sum = 0;
-      for (let j = 0; j < k; j++) {
-        p[j] = expJs(p[j] - max);
-        sum += p[j];
-      }
+      softmaxRow(scores, bias, o, b * k, k, a.scale, p);
       let dot = 0;
       for (let j = 0; j < k; j++) {
-        p[j] /= sum;
         dp[j] = a.rate === 0 ? dy[o + j] : mix32((o + j + s) >>> 0) >>> 8 >= t ? dy[o + j] * keepScale : 0;
         dot += dp[j] * p[j];
       }

@@ -160,7 +160,8 @@ test('a CLI checkpoint imports and resumes in the lab; a corrupted or truncated 
   test.setTimeout(480_000);
   const dir = mkdtempSync(join(tmpdir(), 'growlab-e2e-'));
   const ckpt = join(dir, 'cli.safetensors');
-  const partial = cli(['--size', 'tiny', '--steps', '20', '--save-every', '10', '--checkpoint-out', ckpt, '--stop-after', '10']);
+  // Two validation batches: the lab evaluates the resumed run at step 20 with the checkpoint's set.
+  const partial = cli(['--size', 'tiny', '--steps', '20', '--eval-batches', '2', '--save-every', '10', '--checkpoint-out', ckpt, '--stop-after', '10']);
   expect(partial.steps).toBe(10);
   const bytes = readFileSync(ckpt);
 

@@ -8,7 +8,7 @@ const SHARED = {
   Preset: 'stack',
   'Total steps': '40',
   Seed: '7',
-  Norm: 'pre',
+  Norm: 'post',
   'Peak learning rate': '0.0015',
   'Validate every (steps)': '8',
 };
@@ -18,7 +18,7 @@ test('a share link opened in a new page restores the same builder', async ({ pag
   await page.getByLabel('Model size').selectOption(SHARED['Model size']);
   await page.getByLabel('Preset').selectOption(SHARED.Preset);
   await page.getByLabel('Norm').selectOption(SHARED.Norm);
-  // Steps reset "validate every" and size resets the learning rate, so those come after.
+  // Steps reset "validate every", and size and norm reset the learning rate, so those come after.
   await page.getByLabel('Total steps').fill(SHARED['Total steps']);
   await page.getByLabel('Seed').fill(SHARED.Seed);
   await page.getByLabel('Peak learning rate').fill(SHARED['Peak learning rate']);
@@ -28,7 +28,7 @@ test('a share link opened in a new page restores the same builder', async ({ pag
 
   await page.getByRole('button', { name: 'Copy share link' }).click();
   const field = page.getByRole('textbox', { name: 'Share link' });
-  await expect(field).toHaveValue(/#v=1&/);
+  await expect(field).toHaveValue(/#v=3&/);
   const link = await field.inputValue();
   expect(page.url()).toBe(link);
   await expect(page.getByRole('region', { name: 'Share' }).getByRole('status')).toContainText(/Copied|select the link/);
@@ -50,7 +50,7 @@ test('a malformed or truncated link says what is wrong and keeps the default bui
   expect(link).toMatch(/&length=off_pool_2_mean$/);
 
   const cases = [
-    { url: '/#v=1&size=huge', says: /size: "huge" is not one of tiny, small, lab/ },
+    { url: '/#v=1&size=huge', says: /size: "huge" is not one of tiny, small, deep, lab/ },
     // Cut inside the last value, as a chat app or a careless copy might.
     { url: link.slice(0, -5), says: /length: "off_pool_2" should have 4 parts/ },
     { url: '/#v=9&seed=3', says: /newer GrowLab/ },

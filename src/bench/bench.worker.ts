@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend.ts';
 import { matmulGflops, measureTraining } from '../core/bench/measure.ts';
-import { fetchCorpus } from '../core/data/corpus.ts';
+import { fetchCorpus } from '../core/data/shards.ts';
 import { describeBackend } from '../worker/auto-backend.ts';
 import type { BenchBackendResult, BenchEvent, BenchOptions, BenchResult, BenchSizeResult } from './protocol.ts';
 

@@ -8,7 +8,7 @@ function lastJson(stdout: string): Record<string, unknown> {
 
 describe('growlab bad input', () => {
   it.each([
-    [['train', '--size', 'huge'], /--size: unknown value "huge" \(allowed: tiny, small, lab\)/],
+    [['train', '--size', 'huge'], /--size: unknown value "huge" \(allowed: tiny, small, deep, lab\)/],
     [['train', '--backend', 'tpu'], /--backend: unknown value "tpu" \(allowed: cpu, wasm, webgpu\)/],
     [['train', '--steps', 'ten'], /--steps: expected a positive integer, got "ten"/],
     [['train', '--frobnicate'], /train: Unknown option '--frobnicate' \(allowed flags: .*--size/],
@@ -49,12 +49,13 @@ describe('growlab --help', () => {
 
 describe('growlab train', () => {
   it('is deterministic and its JSON summary has the documented fields', async () => {
-    const args = ['train', '--size', 'tiny', '--steps', '20', '--backend', 'cpu', '--seed', '3', '--json'];
+    // Four validation batches: the full tiny set takes about a minute on cpu, twice here.
+    const args = ['train', '--size', 'tiny', '--steps', '20', '--backend', 'cpu', '--seed', '3', '--eval-batches', '4', '--json'];
     const [a, b] = [await growlab(args), await growlab(args)];
     expect(a.code).toBe(0);
     const ja = lastJson(a.stdout);
     const jb = lastJson(b.stdout);
-    for (const k of ['steps', 'firstLoss', 'finalLoss', 'valLoss', 'valAcc', 'tokensPerSec', 'backend', 'stages', 'flops', 'baselineFlops', 'flopsSpeedup']) {
+    for (const k of ['steps', 'firstLoss', 'finalLoss', 'valLoss', 'valAcc', 'tokensPerSec', 'backend', 'stages', 'growthEvents', 'flops', 'baselineFlops', 'flopsSpeedup']) {
       expect(ja).toHaveProperty(k);
     }
     expect(ja.steps).toBe(20);
@@ -81,7 +82,8 @@ describe('growlab train --resume', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'growlab-resume-'));
-    const common = ['--size', 'tiny', '--steps', '16', '--preset', 'stack', '--backend', 'cpu', '--seed', '4'];
+    // Two validation batches: this checks resuming, and the full tiny set takes about a minute on cpu.
+    const common = ['--size', 'tiny', '--steps', '16', '--preset', 'stack', '--backend', 'cpu', '--seed', '4', '--eval-batches', '2'];
     expect((await growlab(['train', ...common, '--out', join(dir, 'full.json')])).code).toBe(0);
     const stopped = await growlab(['train', ...common, '--stop-after', '7', '--out', join(dir, 'part.json')]);
     expect(stopped.code).toBe(0);
@@ -114,7 +116,7 @@ describe('growlab train --resume', () => {
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'growlab-kill-'));
     const ckpt = join(dir, 'live.safetensors');
-    const child = spawn(process.execPath, [BIN, 'train', '--size', 'tiny', '--steps', '400', '--backend', 'cpu', '--seed', '2', '--save-every', '20', '--checkpoint-out', ckpt]);
+    const child = spawn(process.execPath, [BIN, 'train', '--size', 'tiny', '--steps', '400', '--backend', 'cpu', '--seed', '2', '--eval-batches', '2', '--save-every', '20', '--checkpoint-out', ckpt]);
     let out = '';
     const onDisk = await new Promise<boolean>((done) => {
       child.stdout.on('data', (d: Buffer) => {

@@ -21,7 +21,8 @@ let run: Record<string, unknown>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'growlab-eval-'));
-  const r = await growlab(['train', '--size', 'tiny', '--steps', '2', '--backend', 'cpu', '--out', join(dir, 'run.json')], 170_000);
+  // Two validation batches: the run only provides weights, and the full tiny set takes about a minute on cpu.
+  const r = await growlab(['train', '--size', 'tiny', '--steps', '2', '--backend', 'cpu', '--eval-batches', '2', '--out', join(dir, 'run.json')], 170_000);
   expect(r.code).toBe(0);
   run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8'));
 }, 120_000);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend.ts';
@@ -10,6 +9,7 @@ import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../core/mode
 import { disposeParams, initParams, type Params } from '../core/model/params.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
+import { MAX_CHECKPOINT_BYTES, MAX_JSON_BYTES, readInput } from './inputs.ts';
 import { UsageError, choice, nonNegativeInt, parseFlags, positiveInt, positiveNumber } from './args.ts';
 
 export const EVAL_FLAGS = {
@@ -39,13 +39,8 @@ export interface EvalSource {
   label: string;
 }
 
-async function readBytes(flag: string, path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new UsageError(`--${flag}: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
+/** A run record is JSON; a checkpoint is safetensors (inputs.ts has the limits). */
+const readBytes = (flag: 'run' | 'checkpoint', path: string) => readInput(flag, path, flag === 'run' ? MAX_JSON_BYTES : MAX_CHECKPOINT_BYTES);
 
 function shape(m: ModelConfig): string {
   return `${m.layers} layers, hidden ${m.hidden}, ${m.heads} heads, ffn ${m.ffn}${m.ffnRank ? ` (rank ${m.ffnRank})` : ''}, vocab ${m.vocabSize}, maxLen ${m.maxLen}, ${m.norm}-LN`;
@@ -95,7 +90,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const v = parseFlags(argv, EVAL_FLAGS, 'eval');
   const given = (['run', 'checkpoint', 'size'] as const).filter((f) => v[f] !== undefined);
   if (given.length !== 1) {
-    throw new UsageError(`eval: give exactly one of --run run.json, --checkpoint FILE, or --size tiny|small|lab with --random-init (got ${given.length ? given.map((f) => `--${f}`).join(' and ') : 'none'})`);
+    throw new UsageError(`eval: give exactly one of --run run.json, --checkpoint FILE, or --size ${SIZE_NAMES.join('|')} with --random-init (got ${given.length ? given.map((f) => `--${f}`).join(' and ') : 'none'})`);
   }
   if (v.task === undefined) throw new UsageError(`eval: --task is required (allowed: ${GENRE_TASKS.join(', ')})`);
   const task = checkGenreTask(v.task);

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { SIZE_NAMES, SIZES, type SizeName } from '../core/model/config.ts';
+import { SIZE_NAMES, SIZES, defaultLr, type SizeName } from '../core/model/config.ts';
 import type { ExperimentConfig } from '../core/run/experiment.ts';
 import { validateExperiment } from '../core/run/experiment.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
@@ -31,7 +31,8 @@ export async function gardenCommand(argv: string[]): Promise<void> {
   const target = choice<TargetFlag>('target', v.target, TARGET_FLAGS, 'bert-base');
   const { model: base, train } = SIZES[size];
   const model = { ...base, norm };
-  const cfg: ExperimentConfig = { size, model, train, schedule: buildPreset(preset, train.steps, model), seed: 1 };
+  // "As built" keeps the lab's tested rate for the placement (post-LN has its own).
+  const cfg: ExperimentConfig = { size, model, train: { ...train, lr: defaultLr(size, norm) }, schedule: buildPreset(preset, train.steps, model), seed: 1 };
   validateExperiment(cfg);
   const lr = positiveNumber('lr', v.lr);
   const scale: GardenScale = {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend.ts';
-import { SIZES, type ModelConfig, type PoolSetting } from '../core/model/config.ts';
+import { SIZES, defaultLr, type ModelConfig, type PoolSetting } from '../core/model/config.ts';
 import { initParams, disposeParams, type Params } from '../core/model/params.ts';
 import { makePoolPlan, type PoolPlan } from '../core/model/pooling.ts';
 import { MlmBatcher, fixedBatches } from '../core/data/batcher.ts';
@@ -13,7 +13,7 @@ import { stageLrFn } from '../core/train/lr.ts';
 import { growModel } from '../core/growth/grow.ts';
 import { growthCheck } from '../core/growth/check.ts';
 import { GROWTH_OPERATORS, growthOperator, type GrowthOperator } from '../core/growth/registry.ts';
-import type { GrowthOps } from '../core/schedule/spec.ts';
+import { DEFAULT_WIDTH_NOISE, type GrowthOps } from '../core/schedule/spec.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { UsageError, choice, nonNegativeInt, parseFlags, positiveInt } from './args.ts';
@@ -52,7 +52,8 @@ interface Case {
 }
 
 function caseFor(op: GrowthOperator, target: ModelConfig, seqLen: number): Case {
-  const ops: GrowthOps = { depth: 'stack', width: 'share', widthNoise: 0 };
+  // The default split, as the presets grow: its preservation is what the check has to vouch for.
+  const ops: GrowthOps = { depth: 'stack', width: 'share', widthNoise: DEFAULT_WIDTH_NOISE };
   const same = { from: target, to: target, ops, trainSeqLen: seqLen, poolBefore: null };
   const [dim, name] = op.id.split('.');
   // 2 -> 4 layers, so stack ([0,1,0,1]) and interleave ([0,0,1,1]) differ.
@@ -75,7 +76,7 @@ async function trainBriefly(params: Params, model: ModelConfig, c: Case, corpus:
     source: new MlmBatcher(corpus, 'train', { batchSize: train.batchSize, seqLen: c.trainSeqLen, vocabSize: model.vocabSize, seed }),
     pool: c.poolBefore,
     seed,
-    lr: stageLrFn({ peak: train.lr, warmupSteps: Math.floor(steps / 5), policy: 'reset', stageSteps: steps, totalSteps: steps }),
+    lr: stageLrFn({ peak: defaultLr('tiny', model.norm), warmupSteps: Math.floor(steps / 5), policy: 'reset', stageSteps: steps, totalSteps: steps }),
     globalStepStart: 0,
     stageSteps: steps,
   });

@@ -14,23 +14,27 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>>
 /** One entry per command: its one-line summary, then its flags. */
 const HELP: Record<string, string> = {
   train: `train a mini-BERT over a growth schedule
-                (--size tiny|small|lab, --steps N, --seed S, --backend cpu|wasm|webgpu, --preset NAME, --norm pre|post,
-                 --layers, --hidden, --heads, --ffn, --lr, --out run.json, --json,
+                (--size tiny|small|deep|lab, --steps N, --seed S, --backend cpu|wasm|webgpu (default wasm), --preset NAME,
+                 --norm pre|post (default pre; each has its own default --lr), --layers, --hidden, --heads, --ffn, --lr,
+                 --eval-every N, --eval-batches N (validation set, same for every seed; the curve's points use its first tenth), --out run.json, --json,
                  --save-every N, --checkpoint-out FILE.safetensors, --resume FILE.safetensors, --stop-after STEP,
+                 --force (replace existing output files; without it they are refused before training),
                  --reference: the unfused tfjs ops instead of the fused kernels)`,
   'growth-check': `train a tiny model briefly, grow it, compare loss and logits before and after
                 (--op ID | --all, --norm pre|post, --backend, --steps N (before growth), --seed S, --json)`,
   flops: `per-stage FLOPs and speed-up of a preset
-                (--preset NAME, --model tiny|small|lab|bert-base|bert-large, --total-steps N, --json)`,
+                (--preset NAME, --model tiny|small|deep|lab|bert-base|bert-large, --total-steps N, --json)`,
   garden: `a preset schedule as a TensorFlow Model Garden (grow_bert) progressive-training YAML
-                (--preset NAME, --size tiny|small|lab, --target bert-base|bert-large|lab, --steps N, --batch B, --lr X,
+                (--preset NAME, --size tiny|small|deep|lab, --target bert-base|bert-large|lab, --steps N, --batch B, --lr X,
                  --warmup W, --norm pre|post, --out FILE)`,
   bench: `throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs
-                (--out FILE, --backends LIST, --sizes tiny,small,lab, --steps N (timed per backend and size),
+                (--out FILE, --backends LIST, --sizes tiny,small,deep,lab, --steps N (timed per backend and size),
                  --reference-sizes LIST|none (also time the unfused path), --schedule-steps N,
                  --schedule-backend cpu|wasm|webgpu|none, --quick)`,
-  suite: `the paper's comparisons over seeds: results.json, report.md and plots in DIR
-                (--size tiny|small, --seeds K, --out DIR, --backend wasm|cpu, --steps N, --resume, --no-genre, --json)`,
+  suite: `the paper's comparisons over seeds, with paired tests: results.json, report.md and plots in DIR
+                (--size tiny|small|deep|lab, --design lab|paper, --seeds K, --out DIR, --backend wasm|cpu|webgpu, --steps N,
+                 --eval-batches N (validation set; default the size's full set), --margin NATS (non-inferiority; default: from the baseline budget sweep), --gate-margin NATS,
+                 --arms A,B,… (a subset; keeps baseline and smallest), --resume, --no-genre, --json)`,
   eval: `genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)
                 (--run run.json | --checkpoint FILE | --size S; --random-init: an untrained encoder of that shape,
                  --task genre15|genre4,

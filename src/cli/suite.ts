@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Experiment } from '../core/run/experiment.ts';
 import { checkpointParams } from '../core/checkpoint/checkpoint.ts';
 import { disposeParams } from '../core/model/params.ts';
+import { SIZES } from '../core/model/config.ts';
 import { stageLabel } from '../core/schedule/spec.ts';
-import { ARM_NAMES, SUITE_SIZES, SUITE_STEPS, armConfig, planSuite, type ArmName, type SuitePlan, type SuiteSize } from '../core/suite/plan.ts';
-import { SUITE_FORMAT, SUITE_VERSION, findRun, settingsDiff, suiteRun, validateSuiteResults, type SuiteResults, type SuiteSettings } from '../core/suite/results.ts';
+import { DESIGN_NAMES, SUITE_SIZES, SUITE_STEPS, armConfig, planSuite, type ArmName, type DesignName, type SuitePlan, type SuiteSize } from '../core/suite/plan.ts';
+import { DEFAULT_GATE_MARGIN, SUITE_FORMAT, SUITE_VERSION, findRun, settingsDiff, suiteRun, validateSuiteResults, type SuiteResults, type SuiteSettings } from '../core/suite/results.ts';
 import { suiteReport } from '../core/suite/report.ts';
 import { suitePlots } from '../core/suite/plots.ts';
 import { downstreamControls, evaluateDownstream } from '../core/suite/downstream.ts';
@@ -17,7 +18,8 @@ import { frequencyBaseline } from '../core/data/frequency.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { writeAtomic } from '../node/write-atomic.ts';
-import { UsageError, choice, parseFlags, positiveInt } from './args.ts';
+import { MAX_JSON_BYTES, readInput } from './inputs.ts';
+import { UsageError, choice, parseFlags, positiveInt, positiveNumber } from './args.ts';
 import { svgToPng } from './png.ts';
 
 export const SUITE_FLAGS = {
@@ -26,12 +28,17 @@ export const SUITE_FLAGS = {
   out: { type: 'string' },
   backend: { type: 'string' },
   steps: { type: 'string' },
+  design: { type: 'string' },
+  margin: { type: 'string' },
+  'gate-margin': { type: 'string' },
+  'eval-batches': { type: 'string' },
+  arms: { type: 'string' },
   resume: { type: 'boolean' },
   'no-genre': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
-const SUITE_BACKENDS = ['wasm', 'cpu'] as const;
+const SUITE_BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 const WARMUP_STEPS = 3;
 
 function log(line: string): void {
@@ -47,11 +54,13 @@ async function readExisting(path: string, resume: boolean, settings: SuiteSettin
   if (!resume) throw new UsageError(`${path} already exists: pass --resume to continue that suite, or pick another --out directory`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    parsed = JSON.parse(new TextDecoder().decode(await readInput('resume', path, MAX_JSON_BYTES)));
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`--resume: cannot read ${path} (${(e as Error).message.split('\n')[0]}); move it away or pick another --out directory`);
   }
   const r = validateSuiteResults(parsed);
+  if (r.version !== SUITE_VERSION) throw new UsageError(`--resume: ${path} was written by an earlier GrowLab (suite format version ${r.version}); start a new suite in another --out directory`);
   const diff = settingsDiff(r.settings, settings);
   if (diff.length) throw new UsageError(`--resume: ${path} was made with other settings (${diff.join('; ')}); rerun with the same flags or pick another --out directory`);
   return r;
@@ -66,7 +75,7 @@ function freshResults(settings: SuiteSettings, plan: SuitePlan, backend: string)
     settings,
     commands: [],
     machine: { platform: process.platform, arch: process.arch, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', runtime: `node ${process.version}`, backend },
-    arms: plan.arms.map((a) => ({ name: a.name, stages: a.config.schedule.stages.map((s) => ({ label: stageLabel(s.shape), steps: s.steps })), forwardFlops: a.forwardFlops, flopsGap: a.flopsGap })),
+    arms: plan.arms.map((a) => ({ name: a.name, about: a.about, stages: a.config.schedule.stages.map((s) => ({ label: stageLabel(s.shape), steps: s.steps })), forwardFlops: a.forwardFlops, flopsGap: a.flopsGap })),
     genre: plan.genre,
     runs: [],
     controls: [],
@@ -132,20 +141,46 @@ async function warmUp(plan: SuitePlan, corpus: Corpus, backend: string): Promise
   log(`warm-up (untimed, not recorded): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/** --arms: a subset of the design's arms, which must keep the two the gate compares. */
+function pickArms(plan: SuitePlan, value: string | boolean | undefined): SuitePlan {
+  if (value === undefined) return plan;
+  const names = plan.arms.map((a) => a.name);
+  const wanted = typeof value === 'string' ? value.split(',').map((x) => x.trim()).filter(Boolean) : [];
+  const unknown = wanted.filter((x) => !names.includes(x as ArmName));
+  if (wanted.length === 0 || unknown.length) throw new UsageError(`--arms: unknown arm${unknown.length === 1 ? '' : 's'} ${unknown.map((x) => JSON.stringify(x)).join(', ') || '(none given)'} (the ${plan.design} design has: ${names.join(', ')})`);
+  const missing = (['baseline', 'smallest'] as const).filter((x) => !wanted.includes(x));
+  if (missing.length) throw new UsageError(`--arms: the gate cannot be computed without ${missing.join(' and ')} (it compares the baseline with the smallest stage model); add ${missing.join(',')} to --arms`);
+  return { ...plan, arms: plan.arms.filter((a) => wanted.includes(a.name)) };
+}
+
+function gateMargin(value: string | boolean | undefined): number {
+  if (value === undefined) return DEFAULT_GATE_MARGIN;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!(n >= 0) || !Number.isFinite(n)) throw new UsageError(`--gate-margin: expected a number of nats ≥ 0, got "${String(value)}"`);
+  return n;
+}
+
 export async function suiteCommand(argv: string[]): Promise<void> {
   const v = parseFlags(argv, SUITE_FLAGS, 'suite');
   const size = choice<SuiteSize>('size', v.size, SUITE_SIZES, 'tiny');
+  const design = choice<DesignName>('design', v.design, DESIGN_NAMES, 'lab');
   const seeds = positiveInt('seeds', v.seeds, 2);
   const steps = positiveInt('steps', v.steps, SUITE_STEPS[size]);
   const backendName = choice('backend', v.backend, SUITE_BACKENDS, 'wasm');
+  const margin = positiveNumber('margin', v.margin) ?? null;
   if (typeof v.out !== 'string' || v.out === '') throw new UsageError('--out DIR is required: the directory that gets results.json, report.md and the plots');
   const dir = v.out;
   const downstream = v['no-genre'] !== true;
-  const planned = planSuite(size, steps);
+  const evalBatches = positiveInt('eval-batches', v['eval-batches'], SIZES[size].train.evalBatches);
+  const planned = pickArms(planSuite(size, steps, design, evalBatches), v.arms);
   const plan: SuitePlan = downstream ? planned : { ...planned, genre: { ...planned.genre, tasks: [] } };
-  const settings: SuiteSettings = { size, seeds, steps, backend: backendName, downstream };
+  const settings: SuiteSettings = { size, seeds, steps, backend: backendName, downstream, design, margin, gateMargin: gateMargin(v['gate-margin']), evalBatches };
   const resultsPath = join(dir, 'results.json');
   const existing = await readExisting(resultsPath, v.resume === true, settings);
+  const armsThere = existing?.arms.map((a) => a.name).join(',');
+  if (existing && armsThere !== plan.arms.map((a) => a.name).join(',')) {
+    throw new UsageError(`--resume: ${resultsPath} was made with other arms (${armsThere}); rerun with the same --arms or pick another --out directory`);
+  }
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
@@ -157,9 +192,9 @@ export async function suiteCommand(argv: string[]): Promise<void> {
   results.commands.push(`growlab suite ${argv.join(' ')}`);
   const corpus = await loadCorpus();
   results.frequency = frequencyBaseline(corpus, plan.arms[0].config.model.vocabSize);
-  const total = seeds * ARM_NAMES.length;
+  const total = seeds * plan.arms.length;
   const done0 = results.runs.length;
-  log(`growlab suite: size ${size}, ${seeds} seed(s), ${steps} steps, backend ${backend.name}, ${ARM_NAMES.length} arms; ${done0 ? `${done0} of ${total} runs already in ${resultsPath}` : `writing ${resultsPath}`}`);
+  log(`growlab suite: size ${size}, ${seeds} seed(s), ${steps} steps, backend ${backend.name}, ${design} design, ${plan.arms.length} arms; ${done0 ? `${done0} of ${total} runs already in ${resultsPath}` : `writing ${resultsPath}`}`);
   if (results.runs.length < total) await warmUp(plan, corpus, backend.name);
   for (let seed = 1; seed <= seeds; seed++) {
     for (const task of plan.genre.tasks) {
@@ -169,7 +204,7 @@ export async function suiteCommand(argv: string[]): Promise<void> {
       await save(dir, results);
       log(`[seed ${seed}] controls ${task}: majority ${(100 * controls[0].majority.accuracy).toFixed(1)}%${controls[0].randomInit.map((d) => `, random-init ${d.mode} ${(100 * d.accuracy).toFixed(1)}%`).join('')}`);
     }
-    for (const arm of ARM_NAMES) {
+    for (const { name: arm } of plan.arms) {
       if (findRun(results, arm, seed)) continue;
       const n = results.runs.length + 1;
       results.runs.push(await runArm(plan, arm, seed, corpus, backend.name, `[${n}/${total} ${arm} seed ${seed}]`));

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { SIZES, SIZE_NAMES, validateModelConfig, type SizeName } from '../core/model/config.ts';
+import { SIZES, SIZE_NAMES, defaultLr, validateModelConfig, type SizeName } from '../core/model/config.ts';
 import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { Experiment, type ExperimentConfig, type ExperimentHooks } from '../core/run/experiment.ts';
@@ -11,6 +10,8 @@ import { useNodeBackend } from '../node/backends.ts';
 import { setFused } from '../core/kernels/ops.ts';
 import { writeAtomic } from '../node/write-atomic.ts';
 import type { BackendName } from '../core/backend.ts';
+import { MAX_CHECKPOINT_BYTES, readInput } from './inputs.ts';
+import { checkOutputs, type OutputFile } from './outputs.ts';
 import { UsageError, choice, parseFlags, positiveInt, positiveNumber, nonNegativeInt } from './args.ts';
 
 const NODE_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
@@ -27,6 +28,8 @@ export const TRAIN_FLAGS = {
   heads: { type: 'string' },
   ffn: { type: 'string' },
   lr: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-batches': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   resume: { type: 'string' },
@@ -34,19 +37,14 @@ export const TRAIN_FLAGS = {
   'checkpoint-out': { type: 'string' },
   'stop-after': { type: 'string' },
   reference: { type: 'boolean' },
+  force: { type: 'boolean' },
 } as const;
 
 /** Flags that define the run; with --resume the checkpoint defines it instead. */
-const CONFIG_FLAGS = ['size', 'steps', 'seed', 'preset', 'norm', 'layers', 'hidden', 'heads', 'ffn', 'lr'] as const;
+const CONFIG_FLAGS = ['size', 'steps', 'seed', 'preset', 'norm', 'layers', 'hidden', 'heads', 'ffn', 'lr', 'eval-every', 'eval-batches'] as const;
 
 async function readCheckpointFile(path: string): Promise<Checkpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new UsageError(`--resume: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeCheckpoint(bytes);
+  return decodeCheckpoint(await readInput('resume', path, MAX_CHECKPOINT_BYTES));
 }
 
 /** --checkpoint-out, else beside --out (run.json -> run.safetensors), else none. */
@@ -72,13 +70,15 @@ export function experimentFromFlags(v: Record<string, string | boolean | undefin
     heads: positiveInt('heads', v.heads, base.model.heads),
     ffn: positiveInt('ffn', v.ffn, base.model.ffn),
   };
-  const lr = positiveNumber('lr', v.lr) ?? base.train.lr;
+  // Each LayerNorm placement has its own swept rate (docs/lr-sweep.md), so --norm post picks post-LN's.
+  const lr = positiveNumber('lr', v.lr) ?? defaultLr(size, norm);
   const train = {
     ...base.train,
     steps,
     lr,
-    // Short runs still log and evaluate at least a few times.
-    evalEvery: Math.min(base.train.evalEvery, steps),
+    // Short runs still evaluate at least once, at the end.
+    evalEvery: positiveInt('eval-every', v['eval-every'], Math.min(base.train.evalEvery, steps)),
+    evalBatches: positiveInt('eval-batches', v['eval-batches'], base.train.evalBatches),
     warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(steps / 10))),
   };
   validateModelConfig(model);
@@ -97,7 +97,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const stopAfter = v['stop-after'] === undefined ? null : positiveInt('stop-after', v['stop-after'], 1);
   const ckptPath = checkpointPath(v);
   if (saveEvery > 0 && !ckptPath) throw new UsageError('--save-every needs --checkpoint-out FILE (or --out run.json, which puts run.safetensors beside it)');
-  const backendName = choice<BackendName>('backend', v.backend, NODE_BACKENDS, 'cpu');
+  const outputs: OutputFile[] = [
+    ...(typeof v.out === 'string' ? [{ what: '--out', path: v.out }] : []),
+    ...(ckptPath ? [{ what: typeof v['checkpoint-out'] === 'string' ? '--checkpoint-out' : 'the checkpoint beside --out', path: ckptPath }] : []),
+  ];
+  checkOutputs(outputs, { force: v.force === true, ...(typeof v.resume === 'string' ? { reading: { what: '--resume', path: v.resume } } : {}) });
+  const backendName = choice<BackendName>('backend', v.backend, NODE_BACKENDS, 'wasm');
   const json = v.json === true;
   tf.enableProdMode();
   // The unfused tfjs ops: the reference the fused kernels are tested against.
@@ -120,13 +125,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
       log(`step ${last.step}/${total}  loss ${last.loss.toFixed(4)}  lr ${last.lr.toExponential(2)}  ${(tokens / wall).toFixed(0)} tok/s  ETA ${eta.toFixed(0)}s`);
     },
     onValidation(p) {
-      log(`  validation @${p.step}: loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(2)}%`);
+      log(`  validation @${p.step}: loss ${p.loss.toFixed(4)} ± ${p.stderr?.toFixed(4)} (s.e., ${p.predictions} predictions)  acc ${(100 * p.accuracy).toFixed(2)}%`);
     },
     onStage(s, phase) {
       if (phase === 'start') log(`stage ${s.index + 1}/${config.schedule.stages.length}: ${s.label} (steps ${s.startStep + 1}-${s.endStep})`);
     },
     onGrowth(g) {
       log(`  grow ${g.fromLabel} -> ${g.toLabel} [${g.ops.join(', ')}]: loss ${g.lossBefore.toFixed(4)} -> ${g.lossAfter.toFixed(4)}, max |Δlogit| ${g.maxAbsLogitDiff.toExponential(2)}`);
+    },
+    onCopySeparation(g) {
+      const c = g.copySeparation!;
+      log(`  FFN copies of the growth at step ${g.step}, at step ${c.step}: relative difference min ${c.minRelDiff.toExponential(2)}, max ${c.maxRelDiff.toExponential(2)} over layers`);
     },
   };
   const options = { checkpointEvery: saveEvery };
@@ -158,6 +167,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     console.log(JSON.stringify({
       ...s,
       stages: record.stages.map((st) => ({ label: st.label, startStep: st.startStep, endStep: st.endStep, flops: st.flops, wallMs: st.wallMs })),
+      growthEvents: record.growthEvents,
       flops: exp.flops.forwardFlops,
       baselineFlops: exp.flops.baselineForwardFlops,
       flopsSpeedup: exp.flops.flopsSpeedup,

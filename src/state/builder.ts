@@ -1,7 +1,8 @@
 import { create } from 'zustand';
-import { SIZES, type NormPlacement, type SizeName } from '../core/model/config.ts';
+import { SIZES, defaultLr, labEvalBatches, type NormPlacement, type SizeName } from '../core/model/config.ts';
 import type { GrowthOps, PresetName, StageSpec } from '../core/schedule/spec.ts';
 import { allocateSteps } from '../core/schedule/presets.ts';
+import { DEFAULT_LR_POLICY } from '../core/train/lr.ts';
 import { opsOf, presetDims, shapeKey, withOpsOf, type Dims, type StagePolicies } from './dims.ts';
 import type { BackendRequest } from './session.ts';
 
@@ -19,6 +20,8 @@ export interface BuilderState {
   totalSteps: number;
   lr: number;
   evalEvery: number;
+  /** Validation set size in batches; the lab starts with a quick set (labEvalBatches), the CLI uses the size's full one. */
+  evalBatches: number;
   /** Policies given to generated stages. */
   policies: StagePolicies;
   dims: Dims;
@@ -44,9 +47,10 @@ export function initialBuilder(): BuilderState {
     seed: 1,
     backend: 'auto',
     totalSteps: train.steps,
-    lr: train.lr,
+    lr: defaultLr(size, model.norm),
     evalEvery: defaultEvalEvery(train.steps, size),
-    policies: { lrPolicy: 'reset', optPolicy: 'fresh' },
+    evalBatches: labEvalBatches(size),
+    policies: { lrPolicy: DEFAULT_LR_POLICY, optPolicy: 'fresh' },
     dims,
     source: 'preset',
     preset: 'compound',
@@ -56,7 +60,9 @@ export function initialBuilder(): BuilderState {
 }
 
 interface BuilderActions {
-  set(patch: Partial<Pick<BuilderState, 'norm' | 'seed' | 'backend' | 'lr' | 'evalEvery'>>): void;
+  set(patch: Partial<Pick<BuilderState, 'seed' | 'backend' | 'lr' | 'evalEvery' | 'evalBatches'>>): void;
+  /** Also resets the learning rate to the placement's tested one (post-LN needs its own). */
+  setNorm(norm: NormPlacement): void;
   /** Policies of generated stages; hand-edited stages all take them too. */
   setPolicies(policies: StagePolicies): void;
   setSize(size: SizeName): void;
@@ -71,12 +77,14 @@ interface BuilderActions {
 export const useBuilder = create<BuilderState & BuilderActions>((set) => ({
   ...initialBuilder(),
   set: (patch) => set(patch),
+  setNorm: (norm) => set((s) => ({ norm, lr: defaultLr(s.size, norm) })),
   setPolicies: (policies) => set((s) => ({ policies, handStages: s.handStages.map((st) => ({ ...st, ...policies })) })),
   setSize: (size) =>
     set((s) => ({
       size,
-      lr: SIZES[size].train.lr,
+      lr: defaultLr(size, s.norm),
       evalEvery: defaultEvalEvery(s.totalSteps, size),
+      evalBatches: labEvalBatches(size),
       // A preset's factors can depend on the model (the factorize rank).
       dims: s.source === 'preset' ? withOpsOf(presetDims(s.preset, SIZES[size].model), s.dims) : s.dims,
     })),

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { SIZES } from '../core/model/config.ts';
+import { SIZES, SIZE_NAMES } from '../core/model/config.ts';
+import { DEFAULT_LR_POLICY } from '../core/train/lr.ts';
 import { allocateSteps, buildPreset } from '../core/schedule/presets.ts';
 import { PRESET_NAMES } from '../core/schedule/spec.ts';
 import { matchingPreset, presetDims, scheduleFromDims, shapeKey } from './dims.ts';
 
-const policies = { lrPolicy: 'reset', optPolicy: 'fresh' } as const;
+const policies = { lrPolicy: DEFAULT_LR_POLICY, optPolicy: 'fresh' } as const;
 
 describe('scheduleFromDims', () => {
-  for (const size of ['tiny', 'small', 'lab'] as const) {
+  for (const size of SIZE_NAMES) {
     const target = SIZES[size].model;
     for (const name of PRESET_NAMES.filter((n) => n !== 'stack')) {
       it(`reproduces buildPreset("${name}") on ${size} from the preset's toggles`, () => {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.ts';
 import type { ModelConfig } from '../core/model/config.ts';
 import { allocateSteps, factorizeRank } from '../core/schedule/presets.ts';
-import type { DepthOp, GrowthOps, LrPolicy, OptPolicy, PoolReduce, PresetName, ScheduleSpec, StageShape } from '../core/schedule/spec.ts';
+import { DEFAULT_WIDTH_NOISE, type DepthOp, type GrowthOps, type LrPolicy, type OptPolicy, type PoolReduce, type PresetName, type ScheduleSpec, type StageShape } from '../core/schedule/spec.ts';
 
 /** Depth grows by `factor` per stage: L/factor², L/factor, then L. */
 export interface DepthDim {
@@ -46,7 +46,7 @@ export function presetDims(name: PresetName, target: ModelConfig): Dims {
     on: name === 'width-share' || factorize || name === 'compound',
     mode: factorize ? 'factorize' : 'share',
     factor: factorize ? factorizeRank(target) : 2,
-    noise: 0,
+    noise: DEFAULT_WIDTH_NOISE,
   };
   const length: LengthDim = {
     on: name === 'length-truncate' || name === 'length-pool' || name === 'compound',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SIZES } from '../core/model/config.ts';
+import { SIZES, defaultLr, labEvalBatches } from '../core/model/config.ts';
 import { scheduleFlops } from '../core/schedule/flops.ts';
-import { initialBuilder, type BuilderState } from './builder.ts';
+import { initialBuilder, useBuilder, type BuilderState } from './builder.ts';
 import { buildExperiment, presetVariant } from './experiment.ts';
 
 const tiny = (patch: Partial<BuilderState> = {}): BuilderState => ({ ...initialBuilder(), totalSteps: 40, evalEvery: 8, ...patch });
@@ -11,14 +11,29 @@ describe('buildExperiment', () => {
     const b = buildExperiment(tiny());
     expect(b.issue).toBeNull();
     expect(b.config!.schedule.preset).toBe('compound');
-    expect(b.config!.train).toEqual({ ...SIZES.tiny.train, steps: 40, evalEvery: 8 });
+    // The lab's quick validation set; the CLI's is the size's full one.
+    expect(b.config!.train).toEqual({ ...SIZES.tiny.train, steps: 40, evalEvery: 8, evalBatches: labEvalBatches('tiny') });
+    expect(b.config!.model.norm).toBe('pre');
     expect(b.config!.schedule.stages.reduce((s, st) => s + st.steps, 0)).toBe(40);
     const plan = scheduleFlops(b.config!.schedule, SIZES.tiny.model, b.config!.train);
     expect(b.plan!.forwardFlops).toBe(plan.forwardFlops);
     expect(b.plan!.flopsSpeedup).toBeGreaterThan(1);
   });
 
+  it('gives post-LN its own tested learning rate when the norm is picked', () => {
+    useBuilder.setState(initialBuilder());
+    useBuilder.getState().setNorm('post');
+    expect(useBuilder.getState().lr).toBe(defaultLr('tiny', 'post'));
+    expect(defaultLr('tiny', 'post')).not.toBe(defaultLr('tiny', 'pre'));
+    useBuilder.getState().setSize('small');
+    expect(useBuilder.getState().lr).toBe(defaultLr('small', 'post'));
+    expect(buildExperiment(useBuilder.getState()).config!.model.norm).toBe('post');
+    useBuilder.getState().setNorm('pre');
+    expect(useBuilder.getState().lr).toBe(SIZES.small.train.lr);
+  });
+
   it('names the field of each impossible value', () => {
+    expect(buildExperiment(tiny({ evalBatches: 0 })).issue?.field).toBe('train.evalBatches');
     expect(buildExperiment(tiny({ totalSteps: 0 })).issue?.field).toBe('train.steps');
     expect(buildExperiment(tiny({ lr: -0.001 })).issue?.field).toBe('train.lr');
     expect(buildExperiment(tiny({ seed: -1 })).issue?.field).toBe('seed');

@@ -23,7 +23,7 @@ function baseConfig(s: BuilderState) {
   const { model, train } = SIZES[s.size];
   return {
     model: { ...model, norm: s.norm },
-    train: { ...train, steps: s.totalSteps, lr: s.lr, evalEvery: s.evalEvery },
+    train: { ...train, steps: s.totalSteps, lr: s.lr, evalEvery: s.evalEvery, evalBatches: s.evalBatches },
   };
 }
 

@@ -41,6 +41,16 @@ describe('applyRunEvent', () => {
     expect(r.steps.length).toBe(2);
   });
 
+  it('replaces a growth event sent again with its copy separation, keeping the order', () => {
+    let r = newRun('a', 'x', 'custom', '#000', config, plan);
+    const g = (step: number) => ({ step, fromLabel: 'L1', toLabel: 'L2', ops: ['width.share'], lossBefore: 6, lossAfter: 6, maxAbsLogitDiff: 1e-7 });
+    r = applyRunEvent(r, { type: 'growth', runId: 'a', event: g(16) }, 0);
+    r = applyRunEvent(r, { type: 'growth', runId: 'a', event: g(28) }, 0);
+    const measured = { ...g(16), copySeparation: { step: 20, perLayer: [0.1, 0.2], maxRelDiff: 0.2, minRelDiff: 0.1 } };
+    r = applyRunEvent(r, { type: 'growth', runId: 'a', event: measured }, 0);
+    expect(r.growth).toEqual([measured, g(28)]);
+  });
+
   it('replaces a stage record when it ends and marks a refused start as failed', () => {
     let r = newRun('a', 'x', 'custom', '#000', config, plan);
     const stage = { index: 0, label: 'L1', startStep: 0, endStep: 16, wallMs: 0 };

@@ -88,8 +88,12 @@ export function applyRunEvent(run: Run, e: WorkerEvent, now: number): Run {
       stages.sort((a, b) => a.index - b.index);
       return { ...run, stages };
     }
-    case 'growth':
-      return { ...run, growth: [...run.growth, e.event], step: Math.max(run.step, e.event.step) };
+    case 'growth': {
+      // One event per step: a repeat is the same growth, measured further (copy separation).
+      const known = run.growth.some((g) => g.step === e.event.step);
+      const growth = known ? run.growth.map((g) => (g.step === e.event.step ? e.event : g)) : [...run.growth, e.event];
+      return { ...run, growth, step: Math.max(run.step, e.event.step) };
+    }
     case 'state': {
       const ended = e.state === 'done' || e.state === 'stopped' || e.state === 'failed';
       return {

@@ -1,14 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
-import { PRESET_NAMES } from '../core/schedule/spec.ts';
+import { labEvalBatches } from '../core/model/config.ts';
+import { DEFAULT_WIDTH_NOISE, PRESET_NAMES } from '../core/schedule/spec.ts';
 import { initialBuilder, useBuilder, type BuilderState } from './builder.ts';
 import { buildExperiment } from './experiment.ts';
 import { decodeShareLink, encodeShareLink } from './share-link.ts';
 
 /** The builder's data, without its actions (what a link stands for). */
 function snapshot(): BuilderState {
-  const { size, norm, seed, backend, totalSteps, lr, evalEvery, policies, dims, source, preset, handStages, handOps } = useBuilder.getState();
-  return { size, norm, seed, backend, totalSteps, lr, evalEvery, policies, dims, source, preset, handStages, handOps };
+  const { size, norm, seed, backend, totalSteps, lr, evalEvery, evalBatches, policies, dims, source, preset, handStages, handOps } = useBuilder.getState();
+  return { size, norm, seed, backend, totalSteps, lr, evalEvery, evalBatches, policies, dims, source, preset, handStages, handOps };
 }
 
 /** Which link keys a state must carry, worked out field by field from the state (not by the codec). */
@@ -23,6 +24,7 @@ function expectedKeys(s: BuilderState): string[] {
     ['steps', s.totalSteps, d.totalSteps],
     ['lr', s.lr, d.lr],
     ['evalEvery', s.evalEvery, d.evalEvery],
+    ['evalBatches', s.evalBatches, d.evalBatches],
     ['lrPolicy', s.policies.lrPolicy, d.policies.lrPolicy],
     ['optPolicy', s.policies.optPolicy, d.policies.optPolicy],
     ['source', s.source, d.source],
@@ -70,9 +72,9 @@ beforeEach(() => useBuilder.setState(initialBuilder()));
 
 describe('encodeShareLink', () => {
   it('writes only the version for the default builder, which decodes to the default', () => {
-    expect(encodeShareLink(initialBuilder())).toBe('#v=1');
-    expect(decodeShareLink('#v=1')).toEqual({ state: initialBuilder(), warnings: [] });
-    expect(decodeShareLink('v=1').state).toEqual(initialBuilder());
+    expect(encodeShareLink(initialBuilder())).toBe('#v=3');
+    expect(decodeShareLink('#v=3')).toEqual({ state: initialBuilder(), warnings: [] });
+    expect(decodeShareLink('v=3').state).toEqual(initialBuilder());
   });
 
   it('writes readable values', () => {
@@ -80,7 +82,8 @@ describe('encodeShareLink', () => {
     b.setSize('small');
     b.choosePreset('stack', [], b.handOps);
     b.set({ seed: 7 });
-    expect(encodeShareLink(snapshot())).toBe('#v=1&size=small&seed=7&lr=0.001&preset=stack&width=off_share_2_0&length=off_pool_2_mean');
+    // Size sets small's pre-LN learning rate and the lab's validation batches for small.
+    expect(encodeShareLink(snapshot())).toBe(`#v=3&size=small&seed=7&lr=0.001&evalBatches=${labEvalBatches('small')}&preset=stack&width=off_share_2_${DEFAULT_WIDTH_NOISE}&length=off_pool_2_mean`);
   });
 });
 
@@ -89,7 +92,8 @@ describe('share link round trip', () => {
     const b = useBuilder.getState();
     b.setSize('small');
     b.setTotalSteps(40);
-    b.set({ seed: 7, norm: 'pre', lr: 0.0007, evalEvery: 9, backend: 'wasm' });
+    b.setNorm('post');
+    b.set({ seed: 7, lr: 0.0007, evalEvery: 9, evalBatches: 3, backend: 'wasm' });
     b.setPolicies({ lrPolicy: 'continue', optPolicy: 'carry' });
     b.choosePreset(preset, [], b.handOps);
     const s = snapshot();
@@ -142,12 +146,40 @@ describe('decodeShareLink', () => {
 
   it('reads a link without a version as version 1, and says so', () => {
     const { state, warnings } = decodeShareLink('#seed=4');
-    expect(state).toEqual({ ...initialBuilder(), seed: 4 });
+    expect(state).toEqual({ ...decodeShareLink('#v=1').state, seed: 4 });
     expect(warnings.join(' ')).toMatch(/no format version/);
   });
 
+  it("keeps a version 1 link's meaning: the keys it leaves out take v1's defaults (reset, exact copies, post-LN)", () => {
+    const d = initialBuilder();
+    const v1 = decodeShareLink('#v=1&seed=4').state;
+    const v2 = { ...d, norm: 'post', lr: 2e-3, evalBatches: 4 };
+    expect(v1).toEqual({
+      ...v2,
+      seed: 4,
+      policies: { ...d.policies, lrPolicy: 'reset' },
+      dims: { ...d.dims, width: { ...d.dims.width, noise: 0 } },
+      handOps: { ...d.handOps, widthNoise: 0 },
+    });
+    expect(buildExperiment(v1).config!.schedule.stages.every((st) => st.lrPolicy === 'reset')).toBe(true);
+    expect(buildExperiment(v1).config!.schedule.ops.widthNoise).toBe(0);
+    // What a v1 link spells out it keeps; the same keys left out of a v2 link mean today's defaults.
+    expect(decodeShareLink('#v=1&lrPolicy=rewind&width=on_share_2_0.2').state.policies.lrPolicy).toBe('rewind');
+    expect(decodeShareLink('#v=1&lrPolicy=rewind&width=on_share_2_0.2').state.dims.width.noise).toBe(0.2);
+    expect(decodeShareLink('#v=2&seed=4').state).toEqual({ ...v2, seed: 4 });
+    expect(decodeShareLink('#v=3&seed=4').state).toEqual({ ...d, seed: 4 });
+  });
+
+  it("keeps a version 2 link's meaning: post-LN at 2e-3 unless it says otherwise, and its size's old validation batches", () => {
+    const v2 = decodeShareLink('#v=2&size=small&lr=0.001').state;
+    expect([v2.norm, v2.lr, v2.evalBatches]).toEqual(['post', 0.001, 8]);
+    expect(buildExperiment(v2).config!.model.norm).toBe('post');
+    expect(decodeShareLink('#v=2&norm=pre').state.norm).toBe('pre');
+    expect(initialBuilder().norm).toBe('pre');
+  });
+
   it('refuses a link from a newer GrowLab and versions that never existed', () => {
-    const newer = configError(() => decodeShareLink('#v=2&size=small'));
+    const newer = configError(() => decodeShareLink('#v=4&size=small'));
     expect(newer.field).toBe('v');
     expect(newer.message).toMatch(/newer GrowLab/);
     expect(configError(() => decodeShareLink('#v=0')).field).toBe('v');
@@ -157,7 +189,7 @@ describe('decodeShareLink', () => {
   it('names the key and what is allowed for a bad value', () => {
     const size = configError(() => decodeShareLink('#v=1&size=huge'));
     expect(size.field).toBe('size');
-    expect(size.message).toContain('"huge" is not one of tiny, small, lab');
+    expect(size.message).toContain('"huge" is not one of tiny, small, deep, lab');
     expect(configError(() => decodeShareLink('#v=1&preset=grow')).message).toContain('baseline');
     expect(configError(() => decodeShareLink('#v=1&seed=7x')).field).toBe('seed');
     expect(configError(() => decodeShareLink('#v=1&depth=on_stack')).field).toBe('depth');

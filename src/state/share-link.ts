@@ -10,13 +10,13 @@ import { buildExperiment } from './experiment.ts';
 /**
  * Share links: the builder state in the URL fragment, e.g. `#v=1&size=small&preset=stack&seed=7`.
  *
- * Format v1 (the first and current one). `v=1` always comes first; every other key appears only
+ * Format v3 (the current one). `v=3` always comes first; every other key appears only
  * when its value differs from initialBuilder(), so a link stays short. That makes the defaults part
  * of the format: changing one (or a key's meaning) needs a new version, with old links read the
  * old way. Values use only URL-safe characters, so links stay readable; `_` separates the fields
  * of one value and `~` the stages of a list:
- *   size=tiny|small|lab   norm=pre|post   seed=N   backend=auto|webgpu|webgl|wasm|cpu
- *   steps=N   lr=N   evalEvery=N   lrPolicy=reset|continue|rewind   optPolicy=fresh|carry
+ *   size=tiny|small|deep|lab   norm=pre|post   seed=N   backend=auto|webgpu|webgl|wasm|cpu
+ *   steps=N   lr=N   evalEvery=N   evalBatches=N   lrPolicy=paper|reset|continue|rewind   optPolicy=fresh|carry
  *   source=preset|dims|hand   preset=<preset name>
  *   depth=<on|off>_<op>_<factor>                      e.g. depth=on_stack_2
  *   width=<on|off>_<share|factorize|random>_<factor>_<noise>   e.g. width=off_share_2_0
@@ -26,8 +26,20 @@ import { buildExperiment } from './experiment.ts';
  *   ops=<depth op>_<share|random>_<noise>              (operators of hand-edited stages)
  * Numbers are JavaScript's shortest round-trip form; `NaN` stands for an emptied number field, so
  * a half-edited builder still round-trips (the builder then shows what is wrong, as it did before).
+ *
+ * v1 has the same keys with two other defaults, lrPolicy "reset" and width noise 0 (in `width` and
+ * `ops`); v2 made the paper's schedule and a symmetry-breaking split the defaults, so a v1 link that
+ * leaves those keys out is read with v1's values (see defaultsOf).
+ * v2 has v3's keys less evalBatches, with post-LN and its learning rate 2e-3 as the defaults; v3
+ * made pre-LN the default and added the validation set's size. A v1 or v2 link is read with post-LN
+ * and lr 2e-3 when it leaves them out, and with the validation batches its size had then.
  */
-export const SHARE_LINK_VERSION = 1;
+export const SHARE_LINK_VERSION = 3;
+
+/** What v1 and v2 links leave out: the builder's defaults before v3. */
+const V2_DEFAULTS = { norm: 'post' as const, lr: 2e-3 };
+/** Validation batches of each size before v3 (fixed per size; the builder had no field for them). */
+const V2_EVAL_BATCHES: Record<string, number> = { tiny: 4, small: 8, lab: 16 };
 
 const NUMBER = /^(?:-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|NaN|-?Infinity)$/i;
 
@@ -99,6 +111,7 @@ const CODECS: readonly Codec[] = [
   { key: 'steps', write: (s) => String(s.totalSteps), read: (t, s) => void (s.totalSteps = num('steps', t)) },
   { key: 'lr', write: (s) => String(s.lr), read: (t, s) => void (s.lr = num('lr', t)) },
   { key: 'evalEvery', write: (s) => String(s.evalEvery), read: (t, s) => void (s.evalEvery = num('evalEvery', t)) },
+  { key: 'evalBatches', write: (s) => String(s.evalBatches), read: (t, s) => void (s.evalBatches = num('evalBatches', t)) },
   {
     key: 'lrPolicy',
     write: (s) => s.policies.lrPolicy,
@@ -188,10 +201,10 @@ function decodePart(text: string): string {
 }
 
 /** Reads the format version; a link without one predates versioning, and v1 was the first format, so it reads as v1. */
-function checkVersion(value: string | undefined, warnings: string[]): void {
+function checkVersion(value: string | undefined, warnings: string[]): number {
   if (value === undefined) {
-    warnings.push(`The link has no format version (v=); it was read as version ${SHARE_LINK_VERSION}.`);
-    return;
+    warnings.push('The link has no format version (v=); it was read as version 1.');
+    return 1;
   }
   if (!/^\d+$/.test(value)) throw new ConfigError('v', `the format version must be a whole number, got "${value}"`);
   const v = Number(value);
@@ -199,6 +212,21 @@ function checkVersion(value: string | undefined, warnings: string[]): void {
     throw new ConfigError('v', `this link was made by a newer GrowLab (link format ${v}); this one reads format ${SHARE_LINK_VERSION} and older: open it with the newer GrowLab, or update this one`);
   }
   if (v < 1) throw new ConfigError('v', `link format ${v} does not exist; formats start at 1`);
+  return v;
+}
+
+/** The builder a link of this format leaves unchanged: the defaults it was written against. */
+function defaultsOf(version: number): BuilderState {
+  const s = initialBuilder();
+  if (version >= 3) return s;
+  const v2 = { ...s, ...V2_DEFAULTS };
+  if (version >= 2) return v2;
+  return {
+    ...v2,
+    policies: { ...s.policies, lrPolicy: 'reset' },
+    dims: { ...s.dims, width: { ...s.dims.width, noise: 0 } },
+    handOps: { ...s.handOps, widthNoise: 0 },
+  };
 }
 
 /**
@@ -218,10 +246,10 @@ export function decodeShareLink(hash: string): DecodedShareLink {
     if (seen.has(key)) throw new ConfigError(key, `"${key}" appears twice in the link; keep one`);
     seen.set(key, decodePart(part.slice(eq + 1)));
   }
-  checkVersion(seen.get('v'), warnings);
+  const version = checkVersion(seen.get('v'), warnings);
   seen.delete('v');
 
-  const state = initialBuilder();
+  const state = defaultsOf(version);
   for (const c of CODECS) {
     const value = seen.get(c.key);
     if (value === undefined) continue;
@@ -229,6 +257,8 @@ export function decodeShareLink(hash: string): DecodedShareLink {
     c.read(value, state);
     seen.delete(c.key);
   }
+  // Before v3 the validation set's size came with the model size, not from the link.
+  if (version < 3) state.evalBatches = V2_EVAL_BATCHES[state.size] ?? state.evalBatches;
   if (seen.size > 0) {
     const names = [...seen.keys()].map((k) => `"${k}"`).join(', ');
     warnings.push(`The link has ${seen.size === 1 ? 'a key' : 'keys'} this GrowLab does not know, ignored: ${names}.`);

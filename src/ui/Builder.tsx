@@ -32,7 +32,7 @@ export function Builder() {
               { value: 'post', label: 'post-LN' },
               { value: 'pre', label: 'pre-LN' },
             ]}
-            onChange={(norm) => b.set({ norm })}
+            onChange={b.setNorm}
             error={issueFor(issue, 'model.norm')}
           />
         </div>
@@ -53,6 +53,14 @@ export function Builder() {
             min={1}
             onChange={(evalEvery) => b.set({ evalEvery })}
             error={issueFor(issue, 'train.evalEvery')}
+          />
+          <NumberField
+            label="Validation batches"
+            value={b.evalBatches}
+            step={1}
+            min={1}
+            onChange={(evalBatches) => b.set({ evalBatches })}
+            error={issueFor(issue, 'train.evalBatches')}
           />
           <NumberField label="Seed" value={b.seed} step={1} min={0} onChange={(seed) => b.set({ seed })} error={issueFor(issue, 'seed')} />
         </div>

@@ -54,7 +54,8 @@ export function RunsTable() {
               <tbody>
                 {runs.map((r) => {
                   const cost = runCost(r);
-                  const lastVal = r.validation.length ? r.validation[r.validation.length - 1].loss : null;
+                  const lastPoint = r.validation.length ? r.validation[r.validation.length - 1] : null;
+                  const lastVal = lastPoint ? lastPoint.loss : null;
                   const sp = base && baseEnded && r.validation.length ? speedupToReach(runCost(base), cost) : null;
                   const pending = !base ? 'no baseline run' : !baseEnded ? 'baseline running' : '—';
                   return (
@@ -68,7 +69,9 @@ export function RunsTable() {
                       <td className="num">
                         {r.step} / {r.config.train.steps}
                       </td>
-                      <td className="num">{formatLoss(lastVal)}</td>
+                      <td className="num" title={lastPoint?.stderr !== undefined ? `standard error ±${lastPoint.stderr.toFixed(3)} over ${lastPoint.predictions} predictions (the same validation set for every run of this size and validation batches)` : undefined}>
+                        {formatLoss(lastVal)}
+                      </td>
                       <td className="num">{formatFlops(cost.flopsAt(r.step))}</td>
                       <td className="num">{formatDuration(cost.wallMsAt(r.step))}</td>
                       <td className="num">{sp ? formatSpeedup(sp.flops) : pending}</td>

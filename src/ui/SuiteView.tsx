@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { COMPARISONS } from '../core/suite/plan.ts';
+import { DESIGNS } from '../core/suite/plan.ts';
+import { suiteInference } from '../core/suite/inference.ts';
 import { ARM_COLORS, meanCurves, type CurveX } from '../core/suite/plots.ts';
 import { armSpread, comparisonVerdicts, frequencyNote, reportColumns } from '../core/suite/report.ts';
 import type { SuiteResults } from '../core/suite/results.ts';
@@ -49,17 +50,19 @@ export function SuiteView() {
 
 function SuiteTables({ results: r, fileName }: { results: SuiteResults; fileName: string | null }) {
   const cols = useMemo(() => reportColumns(r), [r]);
+  const inf = useMemo(() => suiteInference(r), [r]);
   const s = r.settings;
   const expected = s.seeds * r.arms.length;
   return (
     <div className="suite-view">
       <p className="hint">
-        {fileName}: size {s.size}, {s.seeds} seed{s.seeds === 1 ? '' : 's'}, {s.steps} steps, backend {s.backend} on {r.machine.cpuModel} ({r.machine.cpus} cores).{' '}
-        {r.runs.length < expected ? `Incomplete: ${r.runs.length} of ${expected} runs.` : `All ${expected} runs.`} Cells are mean ± sample std over seeds.
+        {fileName}: {s.design} design, size {s.size}, {s.seeds} seed{s.seeds === 1 ? '' : 's'}, {s.steps} steps, backend {s.backend} on {r.machine.cpuModel} ({r.machine.cpus} cores).{' '}
+        {r.runs.length < expected ? `Incomplete: ${r.runs.length} of ${expected} runs.` : `All ${expected} runs.`} Cells are mean ± sample std over seeds; the lines under each table are paired tests of the final validation loss (Holm-adjusted).
       </p>
-      {r.frequency ? <p className="hint">{frequencyNote(r)}</p> : null}
-      {COMPARISONS.map((c) => {
-        const lines = comparisonVerdicts(r, c, cols);
+      <p className="hint">Gate, baseline vs the smallest stage model: {inf.gate.reason}</p>
+      {r.frequency ? <p className="hint">{frequencyNote(r, inf)}</p> : null}
+      {DESIGNS[s.design].comparisons.map((c) => {
+        const lines = comparisonVerdicts(r, c, inf);
         return (
           <div key={c.id} className="suite-comparison">
             <h3>

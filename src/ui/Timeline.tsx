@@ -77,6 +77,9 @@ export function Timeline() {
                     step {g.step}: {g.fromLabel} → {g.toLabel} ({g.ops.join(', ') || 'no weight change'}): loss {formatLoss(g.lossBefore)} →{' '}
                     {formatLoss(g.lossAfter)}, max |Δlogit| {shortNumber(g.maxAbsLogitDiff)}
                     {g.preserving ? ' · function-preserving' : ''}
+                    {g.copySeparation
+                      ? ` · FFN copies apart by ${shortNumber(g.copySeparation.minRelDiff)}–${shortNumber(g.copySeparation.maxRelDiff)} (relative, over layers) at step ${g.copySeparation.step}`
+                      : ''}
                   </li>
                 ))}
               </ul>

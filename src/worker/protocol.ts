@@ -85,6 +85,7 @@ export type WorkerEvent =
   | { type: 'metrics'; runId: string; steps: StepMetrics[] }
   | { type: 'validation'; runId: string; point: ValidationPoint }
   | { type: 'stage'; runId: string; stage: StageRecord; phase: 'start' | 'end' }
+  /** A growth event; sent again for the same step when it gains its copySeparation, replacing the first. */
   | { type: 'growth'; runId: string; event: GrowthEventRecord }
   /** step = optimizer steps completed; message explains failed/stopped runs (e.g. NaN loss at step s in stage i). */
   | { type: 'state'; runId: string; state: RunState; step: number; message?: string }

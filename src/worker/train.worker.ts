@@ -6,7 +6,8 @@ import { selectBackend, BACKEND_NAMES, type BackendChoice } from '../core/backen
 import { checkFusedKernels } from '../core/kernels/selfcheck.ts';
 import { autoFallback, chooseByMeasurement } from './auto-backend.ts';
 import { workerTrials } from './trial-runner.ts';
-import { fetchCorpus, type Corpus } from '../core/data/corpus.ts';
+import type { Corpus } from '../core/data/corpus.ts';
+import { fetchCorpus } from '../core/data/shards.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
 import { checkpointParams, decodeCheckpoint, encodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
 import { evaluateGenre } from '../core/eval/genre.ts';
@@ -118,6 +119,8 @@ const hooks: ExperimentHooks = {
   onValidation: (point) => post({ type: 'validation', runId, point }),
   onStage: (stage, phase) => post({ type: 'stage', runId, stage, phase }),
   onGrowth: (event) => post({ type: 'growth', runId, event }),
+  // The same event again, now with its copySeparation: the run replaces the one it has.
+  onCopySeparation: (event) => post({ type: 'growth', runId, event }),
   onCheckpoint: (c) => {
     const bytes = encodeCheckpoint(c);
     const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;

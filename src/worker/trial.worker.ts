@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import './tf-setup.ts';
-import { fetchCorpus } from '../core/data/corpus.ts';
+import { fetchCorpus } from '../core/data/shards.ts';
 import { trialBackend } from './auto-backend.ts';
 import type { TrialRequest, TrialEvent } from './auto-backend.ts';
 

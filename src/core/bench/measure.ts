@@ -11,13 +11,20 @@ import type { PresetName } from '../schedule/spec.ts';
  * automatic backend choice. They run on whatever backend tfjs is set to.
  */
 
-/** A size's own settings with `steps` steps of one preset; evaluation only at the end (not timed). */
+/**
+ * A size's own settings with `steps` steps of one preset; evaluation only at the end (not timed),
+ * on at most 8 batches: the bench and the lab's backend trials time training, and the size's full
+ * validation set (minutes on a CPU at small) would only make them wait.
+ */
 export function benchConfig(size: SizeName, preset: PresetName, steps: number): ExperimentConfig {
   const { model, train } = SIZES[size];
   return {
     size,
     model,
-    train: { ...train, steps, warmupSteps: Math.max(1, Math.floor(steps / 10)), evalEvery: steps, logEvery: Math.min(train.logEvery, steps) },
+    train: {
+      ...train, steps, warmupSteps: Math.max(1, Math.floor(steps / 10)), evalEvery: steps,
+      evalBatches: Math.min(train.evalBatches, 8), logEvery: Math.min(train.logEvery, steps),
+    },
     schedule: buildPreset(preset, steps, model),
     seed: 1,
   };

@@ -91,10 +91,31 @@ describe('checkpoint file', () => {
     const { header } = parseByHand(good);
     const newer = encodeSafetensors({ tensors: new Map(), metadata: { ...header.__metadata__!, version: '9' } });
     expectConfigError(() => decodeCheckpoint(newer), /newer GrowLab/);
+    const older = encodeSafetensors({ tensors: new Map(), metadata: { ...header.__metadata__!, version: '1' } });
+    expectConfigError(() => decodeCheckpoint(older), /format 1\) was trained before GrowLab tokenized the corpus at the model's vocabulary size/);
     const bigger = { ...c, params: new Map(c.params) };
     bigger.params.set('emb.pos', { shape: [9, 8], data: new Float32Array(72) });
     expectConfigError(() => decodeCheckpoint(encodeCheckpoint(bigger)), /emb\.pos" has shape \[9,8\], the model needs \[8,8\]/);
     const missing = { ...c, adam: { ...c.adam, v: new Map([...c.adam.v].slice(1)) } };
     expectConfigError(() => decodeCheckpoint(encodeCheckpoint(missing)), /adam\.v\/emb\.tok" is missing/);
+  });
+
+  it('refuses weights or moments that are not finite, counting them', async () => {
+    const c = await sample();
+    for (const [prefix, bad] of [['param', [Number.NaN]], ['adam.m', [Number.POSITIVE_INFINITY, Number.NaN]], ['adam.v', [Number.NEGATIVE_INFINITY]]] as const) {
+      const broken: Checkpoint = { ...c, params: new Map(c.params), adam: { ...c.adam, m: new Map(c.adam.m), v: new Map(c.adam.v) } };
+      const into = prefix === 'param' ? broken.params : prefix === 'adam.m' ? broken.adam.m : broken.adam.v;
+      const t = into.get('emb.pos')!;
+      const data = Float32Array.from(t.data);
+      bad.forEach((x, i) => (data[3 + i] = x));
+      into.set('emb.pos', { shape: t.shape, data });
+      const count = bad.length === 1 ? '1 value that is' : `${bad.length} values that are`;
+      expectConfigError(() => decodeCheckpoint(encodeCheckpoint(broken)), new RegExp(`tensor "${prefix.replace('.', '\\.')}/emb\\.pos" holds ${count} not finite \\(NaN or ±Inf\\): the run had diverged`));
+    }
+    // The largest finite float32 is fine.
+    const edge: Checkpoint = { ...c, params: new Map(c.params) };
+    const t = edge.params.get('emb.pos')!;
+    edge.params.set('emb.pos', { shape: t.shape, data: Float32Array.from(t.data, (x, i) => (i === 0 ? 3.4028234663852886e38 : x)) });
+    expect(decodeCheckpoint(encodeCheckpoint(edge)).params.get('emb.pos')!.data[0]).toBe(3.4028234663852886e38);
   });
 });

@@ -9,7 +9,11 @@ import { stageModelConfig } from '../schedule/spec.ts';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'growlab-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: the corpus is tokenized at the model's vocabulary size (src/core/data/vocab-cap.ts). A format
+ * 1 checkpoint was trained on the old fixed tokenization, whose ids stand for other pieces now.
+ */
+export const CHECKPOINT_VERSION = 2;
 
 export type TensorData = SafeTensor;
 
@@ -94,6 +98,9 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     fail(`this safetensors file is not a GrowLab checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`);
   }
   const version = Number(metadata.version);
+  if (version === 1) {
+    fail('this checkpoint (format 1) was trained before GrowLab tokenized the corpus at the model\'s vocabulary size; its token ids stand for other word pieces now, so it can be neither resumed nor evaluated: train it again');
+  }
   if (version !== CHECKPOINT_VERSION) {
     fail(version > CHECKPOINT_VERSION
       ? `checkpoint format version ${metadata.version} was written by a newer GrowLab; this one reads version ${CHECKPOINT_VERSION}`
@@ -123,12 +130,24 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       const t = tensors.get(`${prefix}/${name}`);
       if (!t) fail(`tensor "${prefix}/${name}" is missing`);
       if (!sameShape(t.shape, shape)) fail(`tensor "${prefix}/${name}" has shape [${t.shape}], the model needs [${shape}]`);
+      const bad = nonFinite(t.data);
+      if (bad > 0) {
+        fail(`tensor "${prefix}/${name}" holds ${bad} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not finite (NaN or ±Inf): the run had diverged when this checkpoint was written, so it can be neither resumed nor evaluated; use an earlier checkpoint or train again with a lower learning rate`);
+      }
       into.set(name, t);
     }
   }
   const extra = [...tensors.keys()].filter((k) => !shapes.has(k.slice(k.indexOf('/') + 1)) || !/^(param|adam\.m|adam\.v)\//.test(k));
   if (extra.length) fail(`unexpected tensors for this model: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
   return { config, step, stageIndex, model, backend: metadata.backend ?? 'unknown', record, state, params, adam: { step: adamStep, m, v } };
+}
+
+/** How many entries of `data` are NaN or ±Inf. */
+function nonFinite(data: Float32Array): number {
+  let n = 0;
+  // x - x is 0 for finite x and NaN for NaN and ±Inf: one comparison per value.
+  for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) n++;
+  return n;
 }
 
 /** Reads tensors back from the device: one awaited read per tensor, all issued at once. */

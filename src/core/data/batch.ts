@@ -20,3 +20,31 @@ export interface MlmBatch {
   /** Number of non-pad tokens in the batch (for tokens/s). */
   realTokens: number;
 }
+
+/** Batches of one seqLen stacked into one batch, rows in order (for evaluation: fewer, larger forward passes). */
+export function concatBatches(batches: readonly MlmBatch[]): MlmBatch {
+  const n = batches[0].seqLen;
+  const P = batches[0].predsPerSeq;
+  if (batches.some((b) => b.seqLen !== n || b.predsPerSeq !== P)) throw new RangeError('concatBatches: batches differ in seqLen or predsPerSeq');
+  const B = batches.reduce((s, b) => s + b.batchSize, 0);
+  const out: MlmBatch = {
+    batchSize: B, seqLen: n, predsPerSeq: P,
+    inputIds: new Int32Array(B * n), attentionMask: new Float32Array(B * n),
+    maskedPositions: new Int32Array(B * P), maskedLabels: new Int32Array(B * P), maskedWeights: new Float32Array(B * P),
+    realTokens: 0,
+  };
+  let row = 0;
+  for (const b of batches) {
+    out.inputIds.set(b.inputIds, row * n);
+    out.attentionMask.set(b.attentionMask, row * n);
+    // Positions are flat indices into [B*n]: shift them by the rows before this batch.
+    b.maskedPositions.forEach((p, i) => {
+      out.maskedPositions[row * P + i] = p + row * n;
+    });
+    out.maskedLabels.set(b.maskedLabels, row * P);
+    out.maskedWeights.set(b.maskedWeights, row * P);
+    out.realTokens += b.realTokens;
+    row += b.batchSize;
+  }
+  return out;
+}

@@ -6,29 +6,29 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATA_DIR } from '../../node/build-data.ts';
 import { loadCorpus } from '../../node/corpus.ts';
 import { ConfigError } from '../errors.ts';
-import {
-  COARSE_GENRES, CORPUS_FILES, fetchCorpus, GENRES, parseCorpus, type Corpus, type FetchedFile,
-} from './corpus.ts';
+import { COARSE_GENRES, CORPUS_FILES, GENRES, type Corpus } from './corpus.ts';
+import { fetchCorpus, parseCorpus, type FetchedFile } from './shards.ts';
 
 let corpus: Corpus;
-let raw: { manifest: any; vocab: any; docs: any; tokens: ArrayBuffer };
+let raw: { manifest: any; vocab: any; words: any; docs: any; units: ArrayBuffer };
 
 const clone = <T>(x: T): T => structuredClone(x);
 
 function parseWith(patch: Partial<typeof raw>): Corpus {
   const r = { ...raw, ...patch };
-  return parseCorpus(r.manifest, r.vocab, r.docs, r.tokens);
+  return parseCorpus(r.manifest, r.vocab, r.words, r.docs, r.units);
 }
 
 beforeAll(async () => {
   corpus = await loadCorpus();
   const json = async (f: string): Promise<unknown> => JSON.parse(await readFile(path.join(DEFAULT_DATA_DIR, f), 'utf8'));
-  const bytes = await readFile(path.join(DEFAULT_DATA_DIR, CORPUS_FILES.tokens));
+  const bytes = await readFile(path.join(DEFAULT_DATA_DIR, CORPUS_FILES.units));
   raw = {
     manifest: await json(CORPUS_FILES.manifest),
     vocab: await json(CORPUS_FILES.vocab),
+    words: await json(CORPUS_FILES.words),
     docs: await json(CORPUS_FILES.docs),
-    tokens: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    units: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
   };
 });
 
@@ -45,27 +45,36 @@ describe('GENRES', () => {
 });
 
 describe('parseCorpus', () => {
-  it('decodes little-endian tokens and keeps documents contiguous', () => {
-    const view = new DataView(raw.tokens);
-    expect(corpus.tokens[0]).toBe(view.getUint16(0, true));
-    expect(corpus.tokens[12345]).toBe(view.getUint16(2 * 12345, true));
+  it('decodes little-endian word ids, keeps documents contiguous and tokenizes with every candidate piece', () => {
+    const view = new DataView(raw.units);
+    const source = corpus.source!;
+    expect(source.units[0]).toBe(view.getUint16(0, true));
+    expect(source.units[12345]).toBe(view.getUint16(2 * 12345, true));
+    expect(source.words[source.units[0]]).toBe('the');
     expect(corpus.vocab[corpus.tokens[0]]).toBe('the');
+    expect(corpus.vocab).toHaveLength(raw.manifest.counts.pieces);
     const last = corpus.docs[corpus.docs.length - 1];
     expect(last.offset + last.length).toBe(corpus.tokens.length);
+    const full = raw.manifest.vocabularies[raw.manifest.vocabularies.length - 1];
+    expect(corpus.tokens.length).toBe(full.tokens);
   });
 
   it('names the offending field for a wrong format version', () => {
     const manifest = clone(raw.manifest);
     manifest.version = 99;
     expect(() => parseWith({ manifest })).toThrow(ConfigError);
-    expect(() => parseWith({ manifest })).toThrow(/corpus\.manifest\.version: expected format version 1, got 99/);
+    expect(() => parseWith({ manifest })).toThrow(/corpus\.manifest\.version: expected format version 2, got 99/);
   });
 
-  it('rejects a truncated tokens file, a short vocabulary, gaps between documents and bad splits', () => {
-    expect(() => parseWith({ tokens: raw.tokens.slice(0, raw.tokens.byteLength - 2) })).toThrow(/corpus\.tokens: expected \d+ bytes/);
+  it('rejects a truncated units file, a short vocabulary or word list, an empty word, gaps between documents and bad splits', () => {
+    expect(() => parseWith({ units: raw.units.slice(0, raw.units.byteLength - 2) })).toThrow(/corpus\.units: expected \d+ bytes/);
     const vocab = clone(raw.vocab);
     vocab.tokens.pop();
     expect(() => parseWith({ vocab })).toThrow(/corpus\.vocab: expected \d+ entries/);
+    expect(() => parseWith({ words: raw.words.slice(1) })).toThrow(/corpus\.words: must be an array of \d+ strings/);
+    const words = clone(raw.words);
+    words[7] = '';
+    expect(() => parseWith({ words })).toThrow(/corpus\.words\[7\]: must be a non-empty string/);
     const docs = clone(raw.docs);
     docs[3].offset += 1;
     expect(() => parseWith({ docs })).toThrow(/corpus\.docs\[3\]\.offset/);
@@ -74,10 +83,10 @@ describe('parseCorpus', () => {
     expect(() => parseWith({ docs: docs2 })).toThrow(/corpus\.docs\[0\]\.split: must be one of train, validation, test/);
   });
 
-  it('rejects token ids beyond the vocabulary', () => {
-    const tokens = raw.tokens.slice(0);
-    new DataView(tokens).setUint16(10, 65535, true);
-    expect(() => parseWith({ tokens })).toThrow(/token 5 has id 65535/);
+  it('rejects word ids beyond the word list', () => {
+    const units = raw.units.slice(0);
+    new DataView(units).setUint16(10, 65535, true);
+    expect(() => parseWith({ units })).toThrow(/corpus\.units: word 5 has id 65535/);
   });
 });
 
@@ -98,11 +107,12 @@ describe('fetchCorpus', () => {
     expect(fetched.docs).toEqual(corpus.docs);
     expect(fetched.vocab).toEqual(corpus.vocab);
     expect(Buffer.from(fetched.tokens.buffer).equals(Buffer.from(corpus.tokens.buffer))).toBe(true);
+    expect(Buffer.from(fetched.source!.units.buffer).equals(Buffer.from(corpus.source!.units.buffer))).toBe(true);
   });
 
   it('reports a missing file with its URL', async () => {
-    // The four files are fetched in parallel: whichever fails first is reported.
-    await expect(fetchCorpus('/nowhere/', diskFetch)).rejects.toThrow(/\/nowhere\/(manifest|vocab|docs)\.json|\/nowhere\/tokens\.bin/);
+    // The five files are fetched in parallel: whichever fails first is reported.
+    await expect(fetchCorpus('/nowhere/', diskFetch)).rejects.toThrow(/\/nowhere\/(manifest|vocab|words|docs)\.json|\/nowhere\/units\.bin/);
     await expect(fetchCorpus('/nowhere/', diskFetch)).rejects.toThrow(/failed with HTTP 404; run `npm run data`/);
   });
 });

@@ -1,6 +1,4 @@
-import { ConfigError } from '../errors.ts';
-
-/** Compact-vocabulary ids of the special tokens (docs/architecture.md, "Data"). */
+/** Ids of the special tokens in every tokenization (docs/architecture.md, "Data"). */
 export const PAD_ID = 0;
 export const UNK_ID = 1;
 export const CLS_ID = 2;
@@ -12,12 +10,14 @@ export const NUM_SPECIAL = SPECIAL_TOKENS.length;
 
 /** Bump when the shard layout changes; parseCorpus refuses other versions. */
 export const CORPUS_FORMAT = 'growlab-brown';
-export const CORPUS_FORMAT_VERSION = 1;
+/** 2: the text is stored as pre-tokenized words and tokenized per vocabulary cap (vocab-cap.ts). */
+export const CORPUS_FORMAT_VERSION = 2;
 export const CORPUS_FILES = {
   manifest: 'manifest.json',
   vocab: 'vocab.json',
+  words: 'words.json',
   docs: 'docs.json',
-  tokens: 'tokens.bin',
+  units: 'units.bin',
 } as const;
 
 export type Split = 'train' | 'validation' | 'test';
@@ -65,12 +65,21 @@ export interface CorpusDoc {
   /** Genre letter. */
   genre: string;
   split: Split;
-  /** First token of the document in Corpus.tokens. */
+  /** First token of the document in Corpus.tokens (in CorpusSource.docs: first word in CorpusSource.units). */
   offset: number;
-  /** Number of tokens. */
+  /** Number of tokens (in CorpusSource.docs: of words). */
   length: number;
   /** Start of each sentence, relative to `offset`, ascending, first 0. */
   sentences: number[];
+}
+
+/** The corpus tokenized with the first `size` candidate pieces (the build's report). */
+export interface VocabularyStats {
+  size: number;
+  tokens: number;
+  unk: number;
+  /** unk / tokens. */
+  unkShare: number;
 }
 
 export interface CorpusManifest {
@@ -82,27 +91,50 @@ export interface CorpusManifest {
   counts: {
     docs: number;
     sentences: number;
+    /** Brown's whitespace-separated words. */
     words: number;
-    tokens: number;
-    vocab: number;
-    /** Word pieces that came out as [UNK]. */
-    unk: number;
-    splits: Record<Split, { docs: number; tokens: number }>;
+    /** Words after BERT's normalizer and pre-tokenizer (punctuation split off): what WordPiece sees. */
+    units: number;
+    /** Distinct units: the entries of words.json. */
+    distinctUnits: number;
+    /** Candidate pieces in vocab.json (specials included): the largest useful vocabulary cap. */
+    pieces: number;
+    splits: Record<Split, { docs: number; units: number }>;
   };
+  /** Tokens and [UNK] share at the size presets' caps (and 4,000), and with every candidate piece. */
+  vocabularies: VocabularyStats[];
   specialIds: Record<string, number>;
 }
 
+/** The corpus as words; every tokenization (vocab-cap.ts) is made from it. */
+export interface CorpusSource {
+  /** vocab.json: candidate pieces in the order a capped vocabulary takes them, counts from the uncapped tokenization. */
+  pieces: VocabFile;
+  /** Distinct pre-tokenized words (lowercased, accents stripped, punctuation split off); index = word id. */
+  words: string[];
+  /** Word ids of all documents, concatenated in `docs` order. */
+  units: Uint16Array;
+  /** Offsets and sentence starts in words. */
+  docs: CorpusDoc[];
+}
+
+/**
+ * The corpus tokenized with one vocabulary. Loading gives the tokenization with every candidate
+ * piece; atVocab (vocab-cap.ts) gives the one a model's vocabulary cap implies.
+ */
 export interface Corpus {
   manifest: CorpusManifest;
-  /** Compact vocabulary, BERT vocab.txt spellings; index = compact id. */
+  /** This tokenization's vocabulary, BERT vocab.txt spellings; index = id. */
   vocab: string[];
-  /** BERT (bert-base-uncased) id of each compact id. */
+  /** BERT (bert-base-uncased) id of each id. */
   bertIds: number[];
-  /** Occurrences of each compact id in the whole corpus (0 for [PAD], [CLS], [SEP], [MASK]). */
+  /** Occurrences of each id in the whole corpus (0 for [PAD], [CLS], [SEP], [MASK]). */
   counts: number[];
   docs: CorpusDoc[];
-  /** All documents' compact ids, concatenated in `docs` order. */
+  /** All documents' ids, concatenated in `docs` order. */
   tokens: Uint16Array;
+  /** The words this was tokenized from; absent in corpora built by hand (tests), which atVocab leaves alone. */
+  source?: CorpusSource;
 }
 
 /** vocab.json: parallel columns. */
@@ -110,123 +142,4 @@ export interface VocabFile {
   tokens: string[];
   bertIds: number[];
   counts: number[];
-}
-
-function fail(field: string, msg: string): never {
-  throw new ConfigError(`corpus.${field}`, `${msg} (rebuild the shards with \`npm run data -- --force\`)`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function nonNegInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
-}
-
-function parseManifest(m: unknown): CorpusManifest {
-  if (!isRecord(m)) fail('manifest', 'must be a JSON object');
-  if (m.format !== CORPUS_FORMAT) fail('manifest.format', `expected "${CORPUS_FORMAT}", got ${JSON.stringify(m.format)}`);
-  if (m.version !== CORPUS_FORMAT_VERSION) {
-    fail('manifest.version', `expected format version ${CORPUS_FORMAT_VERSION}, got ${JSON.stringify(m.version)}`);
-  }
-  const c = m.counts;
-  if (!isRecord(c)) fail('manifest.counts', 'must be an object');
-  for (const k of ['docs', 'sentences', 'words', 'tokens', 'vocab', 'unk']) {
-    if (!nonNegInt(c[k])) fail(`manifest.counts.${k}`, `must be a non-negative integer, got ${JSON.stringify(c[k])}`);
-  }
-  if (!isRecord(c.splits)) fail('manifest.counts.splits', 'must be an object');
-  const ids = m.specialIds;
-  if (!isRecord(ids)) fail('manifest.specialIds', 'must be an object');
-  SPECIAL_TOKENS.forEach((t, i) => {
-    if (ids[t] !== i) fail(`manifest.specialIds.${t}`, `expected ${i}, got ${JSON.stringify(ids[t])}`);
-  });
-  return m as unknown as CorpusManifest;
-}
-
-function parseVocab(v: unknown, size: number): VocabFile {
-  if (!isRecord(v)) fail('vocab', 'must be a JSON object {tokens, bertIds, counts}');
-  const { tokens, bertIds, counts } = v;
-  if (!Array.isArray(tokens) || !Array.isArray(bertIds) || !Array.isArray(counts)) {
-    fail('vocab', 'tokens, bertIds and counts must be arrays');
-  }
-  if (tokens.length !== size || bertIds.length !== size || counts.length !== size) {
-    fail('vocab', `expected ${size} entries (manifest.counts.vocab), got tokens ${tokens.length}, bertIds ${bertIds.length}, counts ${counts.length}`);
-  }
-  SPECIAL_TOKENS.forEach((t, i) => {
-    if (tokens[i] !== t) fail(`vocab.tokens[${i}]`, `expected ${t}, got ${JSON.stringify(tokens[i])}`);
-  });
-  if (!tokens.every((t) => typeof t === 'string')) fail('vocab.tokens', 'must all be strings');
-  if (!bertIds.every(nonNegInt)) fail('vocab.bertIds', 'must all be non-negative integers');
-  if (!counts.every(nonNegInt)) fail('vocab.counts', 'must all be non-negative integers');
-  return { tokens, bertIds, counts } as VocabFile;
-}
-
-function parseDocs(d: unknown, totalTokens: number): CorpusDoc[] {
-  if (!Array.isArray(d)) fail('docs', 'must be a JSON array');
-  let expectedOffset = 0;
-  const out = d.map((doc: unknown, i) => {
-    const f = `docs[${i}]`;
-    if (!isRecord(doc)) fail(f, 'must be an object');
-    if (typeof doc.id !== 'string') fail(`${f}.id`, 'must be a string');
-    if (!GENRES.some((g) => g.letter === doc.genre)) {
-      fail(`${f}.genre`, `must be one of ${GENRES.map((g) => g.letter).join(', ')}, got ${JSON.stringify(doc.genre)}`);
-    }
-    if (!SPLITS.includes(doc.split as Split)) fail(`${f}.split`, `must be one of ${SPLITS.join(', ')}, got ${JSON.stringify(doc.split)}`);
-    if (doc.offset !== expectedOffset) fail(`${f}.offset`, `expected ${expectedOffset} (documents are contiguous), got ${JSON.stringify(doc.offset)}`);
-    if (!nonNegInt(doc.length) || doc.length === 0) fail(`${f}.length`, `must be a positive integer, got ${JSON.stringify(doc.length)}`);
-    const len = doc.length;
-    const s = doc.sentences;
-    if (!Array.isArray(s) || s[0] !== 0 || !s.every((x, j) => nonNegInt(x) && x < len && (j === 0 || x > s[j - 1]))) {
-      fail(`${f}.sentences`, 'must be ascending token offsets inside the document, starting at 0');
-    }
-    expectedOffset += len;
-    return doc as unknown as CorpusDoc;
-  });
-  if (expectedOffset !== totalTokens) fail('docs', `documents cover ${expectedOffset} tokens but the manifest says ${totalTokens}`);
-  return out;
-}
-
-/** Validates the four shard files (as parsed JSON and raw bytes) and assembles a Corpus. */
-export function parseCorpus(manifest: unknown, vocab: unknown, docs: unknown, tokens: ArrayBuffer): Corpus {
-  const m = parseManifest(manifest);
-  const v = parseVocab(vocab, m.counts.vocab);
-  const d = parseDocs(docs, m.counts.tokens);
-  if (d.length !== m.counts.docs) fail('docs', `expected ${m.counts.docs} documents (manifest.counts.docs), got ${d.length}`);
-  if (tokens?.byteLength !== 2 * m.counts.tokens) {
-    fail('tokens', `expected ${2 * m.counts.tokens} bytes (${m.counts.tokens} Uint16 tokens), got ${tokens?.byteLength}`);
-  }
-  // The file is little-endian; read through a DataView so big-endian hosts decode it too.
-  const view = new DataView(tokens);
-  const ids = new Uint16Array(m.counts.tokens);
-  for (let i = 0; i < ids.length; i++) {
-    const id = view.getUint16(2 * i, true);
-    if (id >= v.tokens.length) fail('tokens', `token ${i} has id ${id}, beyond the vocabulary of ${v.tokens.length}`);
-    ids[i] = id;
-  }
-  return { manifest: m, vocab: v.tokens, bertIds: v.bertIds, counts: v.counts, docs: d, tokens: ids };
-}
-
-export interface FetchedFile {
-  ok: boolean;
-  status: number;
-  json(): Promise<unknown>;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
-
-/** Loads the shards over HTTP (e.g. fetchCorpus('/data/brown', fetch)) in the browser or a worker. */
-export async function fetchCorpus(baseUrl: string, fetchFn: (url: string) => Promise<FetchedFile>): Promise<Corpus> {
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-  const get = async (name: string): Promise<FetchedFile> => {
-    const res = await fetchFn(base + name);
-    if (!res.ok) throw new Error(`fetching ${base + name} failed with HTTP ${res.status}; run \`npm run data\` to build the corpus shards`);
-    return res;
-  };
-  const [manifest, vocab, docs, tokens] = await Promise.all([
-    get(CORPUS_FILES.manifest).then((r) => r.json()),
-    get(CORPUS_FILES.vocab).then((r) => r.json()),
-    get(CORPUS_FILES.docs).then((r) => r.json()),
-    get(CORPUS_FILES.tokens).then((r) => r.arrayBuffer()),
-  ]);
-  return parseCorpus(manifest, vocab, docs, tokens);
 }

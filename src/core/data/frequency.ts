@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { NUM_SPECIAL, SPLITS, UNK_ID, type Corpus, type Split } from './corpus.ts';
+import { atVocab } from './vocab-cap.ts';
 
 /** Masked-token loss (nats) and accuracy of a predictor that ignores context. */
 export interface FrequencyBaseline {
@@ -11,8 +12,9 @@ export interface FrequencyBaseline {
 
 /**
  * What token frequencies alone score on a split's masked tokens: the prediction is the training
- * split's unigram distribution (add-½ smoothed over the predictable ids; ids at or above vocabSize
- * count as [UNK], as the batcher maps them). Masked positions are drawn uniformly over real tokens,
+ * split's unigram distribution (add-½ smoothed over the predictable ids), over the corpus
+ * tokenized at the vocabSize cap as the batcher tokenizes it (in a corpus built by hand, ids at
+ * or above vocabSize count as [UNK]). Masked positions are drawn uniformly over real tokens,
  * so this is the expected validation loss and accuracy of such a predictor. A pre-training run
  * whose validation loss sits here has learned word frequencies, not yet anything from context.
  */
@@ -21,6 +23,7 @@ export function frequencyBaseline(corpus: Corpus, vocabSize: number, split: Spli
     throw new ConfigError('vocabSize', `must be an integer > ${NUM_SPECIAL} (the special tokens), got ${String(vocabSize)}`);
   }
   if (!SPLITS.includes(split)) throw new ConfigError('split', `must be one of ${SPLITS.join(', ')}, got ${String(split)}`);
+  corpus = atVocab(corpus, vocabSize);
   const capped = (id: number): number => (id < vocabSize ? id : UNK_ID);
   const counts = new Float64Array(vocabSize);
   const tally = (s: Split, visit: (id: number) => void): number => {

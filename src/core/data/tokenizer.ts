@@ -35,6 +35,11 @@ export function bertVocabFromSentencePiece(sp: string[]): string[] {
 export interface BertTokenizer {
   /** Word pieces and their ids in the given vocabulary; no [CLS]/[SEP] added. */
   encode(text: string): { ids: number[]; tokens: string[] };
+  /**
+   * The words WordPiece sees: BERT's normalizer (lowercase, accents stripped) then its
+   * pre-tokenizer (split at whitespace and at every punctuation character).
+   */
+  preTokenize(text: string): string[];
 }
 
 /** The tokenizer.json that Hugging Face ships for bert-base-uncased, with the given vocabulary. */
@@ -91,6 +96,9 @@ export function createBertTokenizer(bertVocab: string[]): BertTokenizer {
     encode(text: string) {
       const { ids, tokens } = tokenizer.encode(text, { add_special_tokens: false });
       return { ids, tokens };
+    },
+    preTokenize(text: string) {
+      return tokenizer.pre_tokenizer!.pre_tokenize(tokenizer.normalizer!.normalize(text));
     },
   };
 }

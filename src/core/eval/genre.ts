@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Fine-tuning needs gradient functions, which tfjs-core alone does not register.
 import { packWindow, type Window } from '../data/batcher.ts';
 import type { Corpus } from '../data/corpus.ts';
+import { atVocab } from '../data/vocab-cap.ts';
 import { deriveSeed, Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -379,8 +380,10 @@ async function probe(
  * fine-tuning trains a copy. For the paper's controls, pass initParams(model, seed) (an untrained
  * encoder); the majority-class baseline comes with every result.
  */
-export async function evaluateGenre(params: Params, model: ModelConfig, corpus: Corpus, opts: GenreOptions): Promise<GenreEvalResult> {
+export async function evaluateGenre(params: Params, model: ModelConfig, source: Corpus, opts: GenreOptions): Promise<GenreEvalResult> {
   const t0 = performance.now();
+  // Passages in the tokenization the encoder was pre-trained on (its vocabulary cap).
+  const corpus = atVocab(source, model.vocabSize);
   const task = checkGenreTask(opts.task);
   if (!GENRE_MODES.includes(opts.mode)) throw new ConfigError('mode', `unknown mode ${JSON.stringify(opts.mode)}; the modes are finetune and probe`);
   if (!Number.isSafeInteger(opts.seed)) throw new ConfigError('seed', `must be a whole number, got ${String(opts.seed)}`);

@@ -66,13 +66,18 @@ describe('evaluateMlm', () => {
     expect(r.predictions).toBe(5);
     expect(r.accuracy).toBeCloseTo(2 / 5, 6);
     expect(r.loss).toBeCloseTo((2 * Math.log(2) + 3 * Math.log(98)) / 5, 4);
+    // Per-prediction losses: ln 2 twice, ln 98 three times; sample std / sqrt(5).
+    const losses = [Math.log(2), Math.log(2), Math.log(98), Math.log(98), Math.log(98)];
+    const mean = losses.reduce((a, b) => a + b) / 5;
+    const sd = Math.sqrt(losses.reduce((a, l) => a + (l - mean) ** 2, 0) / 4);
+    expect(r.stderr).toBeCloseTo(sd / Math.sqrt(5), 4);
     dispose(params);
   });
 
   it('matches cross-entropy and argmax computed in JS from the logits, with dropout off, leaking nothing', async () => {
     const params = initParams(model, 5);
     const batches = [batch([[1, 4], [2], [5, 6], [3]]), batch([[6], [1, 2], [], [4]])];
-    let lossSum = 0, correct = 0, count = 0;
+    let lossSum = 0, squareSum = 0, correct = 0, count = 0;
     for (const bt of batches) {
       const logits = tf.tidy(() => mlmForward(params, model, bt, { training: false, pool: null }).logits.arraySync());
       logits.forEach((row, i) => {
@@ -81,6 +86,7 @@ describe('evaluateMlm', () => {
         const max = Math.max(...row);
         const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
         lossSum += lse - row[bt.maskedLabels[i]];
+        squareSum += (lse - row[bt.maskedLabels[i]]) ** 2;
         if (row.indexOf(max) === bt.maskedLabels[i]) correct++;
         count++;
       });
@@ -91,8 +97,25 @@ describe('evaluateMlm', () => {
     expect(r.predictions).toBe(count);
     expect(r.loss).toBeCloseTo(lossSum / count, 4);
     expect(r.accuracy).toBeCloseTo(correct / count, 6);
+    const mean = lossSum / count;
+    expect(r.stderr).toBeCloseTo(Math.sqrt((squareSum - count * mean * mean) / (count - 1) / count), 4);
+    expect(r.stderr).toBeGreaterThan(0);
     // Dropout off: a second evaluation gives the same numbers.
     expect(await evaluateMlm(params, model, batches)).toEqual(r);
+    dispose(params);
+  });
+
+  it('sums the same numbers on the host and on the device', async () => {
+    const params = initParams(model, 7);
+    const batches = [batch([[1, 4], [2], [5, 6], [3]]), batch([[6], [1, 2], [], [4]])];
+    const host = await evaluateMlm(params, model, batches, null, 'host');
+    const device = await evaluateMlm(params, model, batches, null, 'device');
+    expect(host.predictions).toBe(device.predictions);
+    expect(host.loss).toBeCloseTo(device.loss, 5);
+    expect(host.stderr).toBeCloseTo(device.stderr, 5);
+    expect(host.accuracy).toBe(device.accuracy);
+    // The cpu backend reduces on the host by default.
+    expect(await evaluateMlm(params, model, batches)).toEqual(host);
     dispose(params);
   });
 

@@ -124,7 +124,10 @@ describe('modelGardenConfig: growth treatments as grow_bert keys', () => {
     expect(plan.notes.join('\n')).toMatch(/pre-LN/);
     expect(plan.notes.join('\n')).toMatch(/optimizer "carry"/);
     expect(gardenPlan(experiment('small', 'width-factorize')).notes.join('\n')).toMatch(/factorized FFN/);
-    expect(gardenPlan(experiment('small', 'compound')).notes).toEqual([]);
+    // The lab's default split has no grow_bert key: said once, and only where the FFN is shared.
+    expect(gardenPlan(experiment('small', 'compound')).notes).toEqual([expect.stringMatching(/^width noise 0\.\d+: grow_bert tiles the FFN copies exactly.*never separate/)]);
+    expect(gardenPlan(experiment('small', 'compound', { widthNoise: 0 })).notes).toEqual([]);
+    expect(gardenPlan(experiment('small', 'stack')).notes).toEqual([]);
     const text = modelGardenConfig(experiment('small', 'compound', { depth: 'identity' }));
     expect(text).toMatch(/^# +- depth operator "identity"/m);
   });
@@ -143,8 +146,15 @@ describe('modelGardenConfig: scaled to BERT', () => {
     expect(doc.trainer.train_steps).toBe(1_000_000);
     for (const s of stages) {
       expect(s.num_steps % doc.trainer.steps_per_loop).toBe(0);
-      // The paper: 10K warm-up, reset at every stage, peak 1e-4.
+      // The paper (policy "paper"): 10K warm-up again in every stage to the peak 1e-4, then the
+      // decay line over the whole run (decay_steps 1M), so a stage of S steps ends at 1e-4·(1M − S)/(1M − 10K).
       expect(s.warmup_steps).toBe(10_000);
+      expect(s.decay_steps).toBe(1_000_000);
+      expect(modelGardenRate(s, 10_000)).toBeCloseTo(1e-4, 15);
+      expect(modelGardenRate(s, s.num_steps)).toBeCloseTo((1e-4 * (1_000_000 - s.num_steps)) / 990_000, 15);
+    }
+    // "reset" instead decays to 0 inside every stage.
+    for (const s of stagesOf(modelGardenConfig(experiment('small', 'compound', { lrPolicy: 'reset' }), { target: 'bert-base' }))) {
       expect(modelGardenRate(s, 10_000)).toBeCloseTo(1e-4, 15);
       expect(modelGardenRate(s, s.num_steps)).toBeCloseTo(0, 15);
     }

@@ -125,7 +125,8 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
   // Learning rate: Model Garden's warm-up is lr(W)·max(i,1)/W for i < W, then a linear decay
   // lr(i) = (init − end)(1 − min(i, D)/D) + end that runs from step 0 under the warm-up; i restarts
   // at 0 every stage because grow_bert builds a new optimizer per stage. Each lab policy maps onto
-  // it so that the rate peaks where the lab's does and reaches 0 where the lab's does.
+  // it so that the rate peaks where the lab's does and follows the lab's decay line (to 0, or for
+  // "paper" only part of the way, as in grow_bert).
   const runWarmup = Math.max(1, Math.min(warmupSteps, Math.floor(MAX_WARMUP_FRACTION * totalSteps)));
   const continueLine = (g: number) => (runWarmup > 1 ? (peakLr * (totalSteps - g)) / (totalSteps - runWarmup) : (peakLr * (totalSteps - g)) / totalSteps);
   let offset = 0;
@@ -134,7 +135,13 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
     const g0 = offset;
     offset += S;
     let lr: Pick<GardenStage, 'warmupSteps' | 'initialLearningRate' | 'endLearningRate' | 'decaySteps'>;
-    if (st.lrPolicy === 'reset') {
+    if (st.lrPolicy === 'paper') {
+      // grow_bert's own form: warm-up within the stage, then the decay line over the whole run
+      // (decay_steps = T), started from the stage's first step by the stage's fresh optimizer.
+      const w = Math.max(1, Math.min(warmupSteps, Math.floor(MAX_WARMUP_FRACTION * S)));
+      const T = totalSteps;
+      lr = w > 1 ? { warmupSteps: w, initialLearningRate: (peakLr * T) / (T - w), endLearningRate: 0, decaySteps: T } : { warmupSteps: 0, initialLearningRate: peakLr, endLearningRate: 0, decaySteps: T };
+    } else if (st.lrPolicy === 'reset') {
       const w = Math.max(1, Math.min(warmupSteps, Math.floor(MAX_WARMUP_FRACTION * S)));
       lr = w > 1 ? { warmupSteps: w, initialLearningRate: (peakLr * S) / (S - w), endLearningRate: 0, decaySteps: S } : { warmupSteps: 0, initialLearningRate: peakLr, endLearningRate: 0, decaySteps: S };
     } else if (st.lrPolicy === 'rewind') {
@@ -173,7 +180,12 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
   const { depth, width, widthNoise } = schedule.ops;
   if (depth !== 'stack') notes.push(`depth operator "${depth}": grow_bert's transform_model always stacks (new layer i copies layer i mod L_old)`);
   if (width !== 'share') notes.push(`width operator "${width}": grow_bert widens a shared FFN by tiling it (share), never with fresh units`);
-  if (widthNoise > 0) notes.push(`width noise ${widthNoise}: grow_bert tiles the FFN copies exactly; only dropout breaks their symmetry`);
+  const shares = width === 'share' && stages.some((s, i) => i > 0 && s.shape.ffnDiv < stages[i - 1].shape.ffnDiv);
+  if (shares && widthNoise > 0) {
+    notes.push(
+      `width noise ${widthNoise}: grow_bert tiles the FFN copies exactly, and no dropout sits between W1 and W2, so there the copies get identical gradients and never separate; add the split to its net2net recovery to match the lab`,
+    );
+  }
   if (stages.some((s) => s.shape.ffnRank > 0)) {
     notes.push("factorized FFN (fcfact_ratio): grow_bert's SmallEncoderConfig has the keys but its TransformerEncoder does not build factorized layers, so those stages train a dense FFN unless you add that code");
   }

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MlmBatch } from '../data/batch.ts';
+import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
@@ -24,16 +25,7 @@ const base: ModelConfig = {
   vocabSize: 40, hidden: 8, layers: 2, heads: 2, ffn: 8, ffnRank: 0, maxLen: 8, norm: 'pre', dropout: 0.1, lnEps: 1e-12,
 };
 
-/** Two rows of 8: row 0 full with positions 2 and 5 masked; row 1 five tokens then [PAD]s, one padding slot. */
-const probe: MlmBatch = {
-  batchSize: 2, seqLen: 8, predsPerSeq: 2,
-  inputIds: Int32Array.from([2, 11, 4, 13, 14, 4, 16, 3, 2, 21, 22, 4, 3, 0, 0, 0]),
-  attentionMask: Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
-  maskedPositions: Int32Array.from([2, 5, 11, 8]),
-  maskedLabels: Int32Array.from([12, 15, 23, 0]),
-  maskedWeights: Float32Array.from([1, 1, 1, 0]),
-  realTokens: 13,
-};
+const probe: MlmBatch = handBatch();
 
 /**
  * Initial weights are tiny (attention ≈ uniform, FFN ≈ linear, identity-ish layer norms), so a

@@ -57,7 +57,8 @@ export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
     preserving: 'always',
     description:
       'FFN grows k-fold: W1 and b1 tiled k times, W2 tiled and divided by k, b2 unchanged (paper eq. 2). ' +
-      'Optional symmetric noise splits paired copies (1±ε)/k so they can diverge without changing the sum.',
+      'A symmetric split (on by default) scales paired copies of W2 by (1±ε·z)/k without changing their sum; ' +
+      'with ε = 0 the copies get identical gradients and never separate.',
   },
   {
     id: 'width.random',

@@ -29,9 +29,11 @@ import { disposeMaps, freshLayers } from './depth.ts';
  * input side m/k and v/k², tiled. Adam's step m/√v is then the same as before the growth for every
  * copy. The noise split below is ignored here (its effect on the gradients is O(ε)).
  *
- * Symmetric noise ε: identical copies get identical gradients (so under Adam they would stay
- * identical), so output-side copies are split in pairs (0,1), (2,3), …: for each pair one element-wise
- * draw z ~ N(0,1), copy 2p gets (1 + ε·z)/k and copy 2p+1 gets (1 − ε·z)/k. The k scales of each
+ * Symmetric noise ε: identical copies get identical gradients, and nothing between W1 and W2 acts
+ * per unit (dropout applies to the FFN's summed output, identically for every copy), so exact copies
+ * stay bit-identical for the rest of training (DEFAULT_WIDTH_NOISE in spec.ts: why ε > 0 by
+ * default). Output-side copies are therefore split in pairs (0,1), (2,3), …: for each pair one
+ * element-wise draw z ~ N(0,1), copy 2p gets (1 + ε·z)/k and copy 2p+1 gets (1 − ε·z)/k. The k scales of each
  * element still add up to exactly 1, so the function is preserved for any k (up to float rounding);
  * with odd k the unpaired last copy keeps exactly 1/k and differs from the others only through its
  * partners' noise. Input-side copies stay identical: the different output rows already give each

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch } from '../data/batch.ts';
+import { handBatch } from '../data/hand-batch.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import { disposeParams, initParams } from '../model/params.ts';
@@ -8,15 +9,7 @@ import { K } from './spec.ts';
 
 const MODEL: ModelConfig = { vocabSize: 30, hidden: 16, layers: 1, heads: 2, ffn: 24, ffnRank: 0, maxLen: 8, norm: 'post', dropout: 0.1, lnEps: 1e-12 };
 
-const BATCH: MlmBatch = {
-  batchSize: 2, seqLen: 8, predsPerSeq: 2,
-  inputIds: Int32Array.from([2, 11, 4, 13, 14, 4, 16, 3, 2, 21, 22, 4, 3, 0, 0, 0]),
-  attentionMask: Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
-  maskedPositions: Int32Array.from([2, 5, 11, 8]),
-  maskedLabels: Int32Array.from([12, 15, 23, 0]),
-  maskedWeights: Float32Array.from([1, 1, 1, 0]),
-  realTokens: 13,
-};
+const BATCH: MlmBatch = handBatch();
 
 /** Loss and every gradient of a one-layer model, flattened. */
 async function lossAndGrads(): Promise<Float32Array> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
-import { SIZE_NAMES, SIZES, validateModelConfig, validateTrainConfig, type ModelConfig } from './config.ts';
+import { SIZE_NAMES, SIZES, defaultLr, labEvalBatches, validateModelConfig, validateTrainConfig, type ModelConfig } from './config.ts';
 
 const good: ModelConfig = {
   vocabSize: 50, hidden: 8, layers: 2, heads: 2, ffn: 16, ffnRank: 0, maxLen: 10, norm: 'post', dropout: 0.1, lnEps: 1e-12,
@@ -55,5 +55,27 @@ describe('validateModelConfig', () => {
       expect((e as ConfigError).field).toBe('stages[1].model.heads');
       expect((e as Error).message).toContain('1, 2, 4, 8');
     }
+  });
+});
+
+describe('size presets', () => {
+  it('train pre-LN by default, each placement with its own tested learning rate', () => {
+    for (const s of SIZE_NAMES) {
+      expect(SIZES[s].model.norm).toBe('pre');
+      expect(SIZES[s].train.lr).toBe(defaultLr(s, 'pre'));
+      expect(defaultLr(s, 'post')).toBeGreaterThan(0);
+    }
+  });
+
+  it('have a deep size that makes stacking 2 -> 4 -> 8 layers visible on a CPU', () => {
+    const { model, train } = SIZES.deep;
+    expect([model.layers, model.hidden, train.seqLen]).toEqual([8, 128, 64]);
+    expect(train.batchSize).toBeGreaterThanOrEqual(64);
+    expect(SIZE_NAMES).toContain('deep');
+  });
+
+  it('start the lab with a validation set about 1/20 of the full one', () => {
+    expect(labEvalBatches('tiny')).toBe(63);
+    for (const s of SIZE_NAMES) expect(labEvalBatches(s)).toBeGreaterThanOrEqual(1);
   });
 });

@@ -14,7 +14,7 @@ export interface PoolSetting {
 
 /** Shape and architecture of a mini-BERT. Everything growth can change is a plain number here. */
 export interface ModelConfig {
-  /** Vocabulary cap: compact-vocabulary ids >= vocabSize become [UNK]. */
+  /** Vocabulary size: the corpus is tokenized with the first vocabSize word pieces (src/core/data/vocab-cap.ts). */
   vocabSize: number;
   hidden: number;
   layers: number;
@@ -49,16 +49,22 @@ export interface TrainConfig {
   logEvery: number;
   /** Validation runs every `evalEvery` steps (and at the end). */
   evalEvery: number;
-  /** Number of fixed held-out batches in the validation set. */
+  /**
+   * Batches (of batchSize rows) in the validation set, which is the same for every seed and arm
+   * (src/core/data/batcher.ts, validationBatches).
+   */
   evalBatches: number;
 }
 
-export type SizeName = 'tiny' | 'small' | 'lab';
-export const SIZE_NAMES: readonly SizeName[] = ['tiny', 'small', 'lab'];
+export type SizeName = 'tiny' | 'small' | 'deep' | 'lab';
+export const SIZE_NAMES: readonly SizeName[] = ['tiny', 'small', 'deep', 'lab'];
 
 export interface SizePreset {
   model: ModelConfig;
+  /** train.lr is the peak learning rate for model.norm (pre-LN). */
   train: TrainConfig;
+  /** Tested peak learning rate for each LayerNorm placement (docs/lr-sweep.md); see defaultLr. */
+  lrByNorm: Record<NormPlacement, number>;
 }
 
 const commonTrain = {
@@ -69,31 +75,91 @@ const commonTrain = {
   epsilon: 1e-6,
 };
 
-const commonModel = { ffnRank: 0, norm: 'post' as NormPlacement, dropout: 0.1, lnEps: 1e-12 };
+/**
+ * Pre-LN by default: at small, post-LN (BERT's placement) at lr 1e-3 stayed at the
+ * frequency-only loss for 1,400 steps while pre-LN left it by about step 400 (runs with the
+ * earlier fixed tokenization, docs/findings/long-pretraining/). Post-LN stays selectable, with
+ * its own swept learning rate (lrByNorm.post).
+ */
+const commonModel = { ffnRank: 0, norm: 'pre' as NormPlacement, dropout: 0.1, lnEps: 1e-12 };
 
+/*
+ * Learning rates: docs/lr-sweep.md has the sweep (command, table, what was not swept).
+ * evalBatches: enough predictions that the validation loss's standard error (std of the
+ * per-prediction loss / sqrt(predictions)) stays below 0.01 nats. The std measured on Brown is
+ * 1.8 (tiny) and 2.55 (small) nats for the frequency-only predictor, 1.8-1.9 (tiny, 400 steps) and
+ * 2.66 (small, 300 steps) for trained models, and grows as a model learns, so the sets hold
+ * (std/0.01)² with std 2.2 (tiny), 2.9 (small, deep), 3.2 (lab): about 50,000, 85,000 and 103,000
+ * predictions (15% of the tokens are predicted; small's set goes round the validation split about
+ * four times with fresh masks). Measured on 2 wasm cores, one validation takes 10-14 s at tiny (85 s
+ * on the cpu backend) and 170 s at small (docs/lr-sweep.md), so only a run's final point uses the
+ * whole set and the curve's points use a tenth of it (curveBatches). The lab's builder defaults to
+ * a smaller set (labEvalBatches). Every validation point records its standard error.
+ */
 export const SIZES: Record<SizeName, SizePreset> = {
   tiny: {
     model: { ...commonModel, vocabSize: 2000, hidden: 32, layers: 2, heads: 2, ffn: 128, maxLen: 32 },
     train: {
-      ...commonTrain, batchSize: 8, seqLen: 32, steps: 200, lr: 2e-3, warmupSteps: 20,
-      logEvery: 10, evalEvery: 100, evalBatches: 4,
+      ...commonTrain, batchSize: 8, seqLen: 32, steps: 200, lr: 4e-3, warmupSteps: 20,
+      logEvery: 10, evalEvery: 100, evalBatches: 1250,
     },
+    lrByNorm: { pre: 4e-3, post: 2e-3 },
   },
   small: {
     model: { ...commonModel, vocabSize: 8000, hidden: 128, layers: 4, heads: 4, ffn: 512, maxLen: 64 },
     train: {
       ...commonTrain, batchSize: 16, seqLen: 64, steps: 600, lr: 1e-3, warmupSteps: 60,
-      logEvery: 20, evalEvery: 200, evalBatches: 8,
+      logEvery: 20, evalEvery: 300, evalBatches: 600,
     },
+    lrByNorm: { pre: 1e-3, post: 5e-4 },
+  },
+  /**
+   * Stacking 2 -> 4 -> 8 layers (L/4, L/2, L) at small's width, with a batch of 64 x 64 tokens:
+   * about 6 s a step on 2 wasm cores. Its rates are small's, not swept (docs/lr-sweep.md).
+   */
+  deep: {
+    model: { ...commonModel, vocabSize: 8000, hidden: 128, layers: 8, heads: 4, ffn: 512, maxLen: 64 },
+    train: {
+      ...commonTrain, batchSize: 64, seqLen: 64, steps: 1000, lr: 1e-3, warmupSteps: 100,
+      logEvery: 10, evalEvery: 250, evalBatches: 150,
+    },
+    lrByNorm: { pre: 1e-3, post: 5e-4 },
   },
   lab: {
     model: { ...commonModel, vocabSize: 16000, hidden: 256, layers: 8, heads: 8, ffn: 1024, maxLen: 128 },
     train: {
       ...commonTrain, batchSize: 32, seqLen: 128, steps: 5000, lr: 5e-4, warmupSteps: 250,
-      logEvery: 25, evalEvery: 500, evalBatches: 16,
+      logEvery: 25, evalEvery: 500, evalBatches: 175,
     },
+    // Not swept: pre-LN keeps its earlier rate, post-LN takes half of it (small's ratio).
+    lrByNorm: { pre: 5e-4, post: 2.5e-4 },
   },
 };
+
+/** The tested peak learning rate of a size for a LayerNorm placement (what --norm and the lab's Norm pick). */
+export function defaultLr(size: SizeName, norm: NormPlacement): number {
+  return SIZES[size].lrByNorm[norm];
+}
+
+/**
+ * Validation batches the lab's builder starts with: about 1/20 of the size's full set (tiny 63
+ * batches, about 2,500 predictions), which evaluates in seconds in a browser even on WebGPU over a
+ * software adapter, where the full set would take minutes. Its standard error is about 4.5x the
+ * full set's (roughly 0.045 nats at tiny); the run records it with every point. The CLI and the
+ * suite use SIZES' full sets.
+ */
+export function labEvalBatches(size: SizeName): number {
+  return Math.max(1, Math.round(SIZES[size].train.evalBatches / 20));
+}
+
+/**
+ * Batches an intermediate validation point uses: the first tenth of the set (at least one). Only
+ * the final point, the one runs are compared on, pays for the whole set; a curve point costs a
+ * tenth and carries about 3x the final point's standard error, which it records.
+ */
+export function curveBatches(evalBatches: number): number {
+  return Math.max(1, Math.ceil(evalBatches / 10));
+}
 
 function positiveInt(field: string, v: unknown): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {

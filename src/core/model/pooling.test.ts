@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MlmBatch } from '../data/batch.ts';
+import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import { makePoolPlan, poolQueryLen, poolRows } from './pooling.ts';
@@ -12,18 +13,6 @@ beforeAll(async () => {
   expect(tf.getBackend()).toBe('cpu');
 });
 
-/** Row 0: 8 real tokens, 2 and 5 masked. Row 1: 5 real tokens, 3 masked, one padding prediction slot. */
-function handBatch(): MlmBatch {
-  return {
-    batchSize: 2, seqLen: 8, predsPerSeq: 2,
-    inputIds: Int32Array.from([2, 11, 4, 13, 14, 4, 16, 3, 2, 21, 22, 4, 3, 0, 0, 0]),
-    attentionMask: Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
-    maskedPositions: Int32Array.from([2, 5, 11, 8]),
-    maskedLabels: Int32Array.from([12, 15, 23, 0]),
-    maskedWeights: Float32Array.from([1, 1, 1, 0]),
-    realTokens: 13,
-  };
-}
 
 describe('makePoolPlan', () => {
   it('builds the k=2 plan written out by hand', () => {

@@ -43,6 +43,8 @@ describe('checkpoint and resume', () => {
     expect(taken.map((t) => t.reason)).toContain('growth');
     expect(taken.map((t) => t.reason)).toContain('interval');
     expect(taken[taken.length - 1].reason).toBe('end');
+    // The second growth shares the FFN; its copies are measured at the next validation (step 12).
+    expect(full.growthEvents.map((g) => g.copySeparation?.step)).toEqual([undefined, 12]);
     for (const { c } of taken.filter((t) => t.reason !== 'end')) {
       // Through the file format, as the CLI and the lab do.
       const back = decodeCheckpoint(encodeCheckpoint(c));
@@ -51,6 +53,7 @@ describe('checkpoint and resume', () => {
       expect(resumed.steps.map((s) => s.loss)).toEqual(full.steps.map((s) => s.loss));
       expect(resumed.validation).toEqual(full.validation);
       expect(resumed.growthEvents.map((g) => g.lossAfter)).toEqual(full.growthEvents.map((g) => g.lossAfter));
+      expect(resumed.growthEvents.map((g) => g.copySeparation)).toEqual(full.growthEvents.map((g) => g.copySeparation));
       expect(resumed.stages.map((s) => [s.startStep, s.endStep])).toEqual(full.stages.map((s) => [s.startStep, s.endStep]));
     }
   }, 120_000);

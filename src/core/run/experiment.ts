@@ -4,11 +4,11 @@ import { createAdamState, disposeAdamState, type AdamState } from '../train/opti
 import { stageLrFn } from '../train/lr.ts';
 import { summarize, type GrowthEventRecord, type RunRecord, type StageRecord, type StepMetrics, type ValidationPoint } from '../train/record.ts';
 import { evaluateMlm } from '../eval/mlm.ts';
-import { MlmBatcher, fixedBatches, type BatcherCursor } from '../data/batcher.ts';
+import { MlmBatcher, fixedBatches, validationBatches, type BatcherCursor } from '../data/batcher.ts';
 import type { Corpus } from '../data/corpus.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng, deriveSeed } from '../data/rng.ts';
-import { validateModelConfig, validateTrainConfig, type ModelConfig, type PoolSetting, type SizeName, type TrainConfig } from '../model/config.ts';
+import { curveBatches, validateModelConfig, validateTrainConfig, type ModelConfig, type PoolSetting, type SizeName, type TrainConfig } from '../model/config.ts';
 import { disposeParams, initParams, type Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pooling.ts';
 import type { ScheduleSpec, StageSpec } from '../schedule/spec.ts';
@@ -18,6 +18,7 @@ import { scheduleFlops, type ScheduleFlops } from '../schedule/flops.ts';
 import { growModel } from '../growth/grow.ts';
 import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
+import { copySeparation } from '../growth/separation.ts';
 import { checkpointAdam, checkpointParams, readTensors, type Checkpoint } from '../checkpoint/checkpoint.ts';
 import { ConfigError } from '../errors.ts';
 import { checkFits } from '../model/memory.ts';
@@ -39,6 +40,8 @@ export interface ExperimentHooks {
   /** A stage started (endStep is its planned end) or finished (wallMs final). */
   onStage?(stage: StageRecord, phase: 'start' | 'end'): void;
   onGrowth?(event: GrowthEventRecord): void;
+  /** A width-share growth event got its copySeparation (at the next validation, or the next growth if sooner). */
+  onCopySeparation?(event: GrowthEventRecord): void;
   /** A checkpoint was taken: every checkpointEvery steps, right after each growth, and when the run ends. */
   onCheckpoint?(checkpoint: Checkpoint, reason: CheckpointReason): void;
 }
@@ -94,6 +97,7 @@ export class Experiment {
   private readonly hooks: ExperimentHooks;
   private readonly backend: string;
   private readonly valBatches: MlmBatch[];
+  private readonly curveBatches: MlmBatch[];
   private readonly rng: Rng;
   private readonly options: ExperimentOptions;
   /** One stream per sequence length, kept across stages so a later stage continues the data, not restarts it. */
@@ -127,7 +131,11 @@ export class Experiment {
     this.hooks = hooks;
     this.options = options;
     this.flops = experimentFlops(config);
-    this.valBatches = fixedBatches(corpus, 'validation', this.batcherOpts(config.train.seqLen, 0x7661), config.train.evalBatches);
+    // Independent of the run's seed: every seed and arm is scored on the same predictions.
+    const shape = { batchSize: config.train.batchSize, seqLen: config.train.seqLen, vocabSize: config.model.vocabSize };
+    this.valBatches = validationBatches(corpus, shape, config.train.evalBatches);
+    // The set's first batches (the draw is deterministic), for the curve's intermediate points.
+    this.curveBatches = validationBatches(corpus, shape, curveBatches(config.train.evalBatches));
     if (!from) {
       this.rng = new Rng(deriveSeed(config.seed, 0x6770));
       this.params = initParams(this.stageConfig(0), deriveSeed(config.seed, 0x696e));
@@ -359,8 +367,10 @@ export class Experiment {
   }
 
   private async evaluate(step: number): Promise<void> {
-    const r = await evaluateMlm(this.params, this.stageConfig(this.stageIndex), this.valBatches);
-    const point = { step, loss: r.loss, accuracy: r.accuracy };
+    await this.measureCopies(step);
+    const batches = step === this.config.train.steps ? this.valBatches : this.curveBatches;
+    const r = await evaluateMlm(this.params, this.stageConfig(this.stageIndex), batches);
+    const point: ValidationPoint = { step, loss: r.loss, accuracy: r.accuracy, stderr: r.stderr, predictions: r.predictions };
     this.validation.push(point);
     this.hooks.onValidation?.(point);
   }
@@ -375,7 +385,23 @@ export class Experiment {
     await this.grow(step, next);
   }
 
+  /**
+   * Records how far the copies of the latest width-share growth have moved apart, once. Events map
+   * one-to-one onto stage boundaries, so the latest event made the current stage; growth records
+   * are part of checkpoints, so a resumed run knows whether it still has to measure.
+   */
+  private async measureCopies(step: number): Promise<void> {
+    const event = this.growthEvents[this.stageIndex - 1];
+    if (!event || event.copySeparation || !event.ops.includes('width.share')) return;
+    const stages = this.config.schedule.stages;
+    const k = stages[this.stageIndex - 1].shape.ffnDiv / stages[this.stageIndex].shape.ffnDiv;
+    event.copySeparation = await copySeparation(this.params, this.stageConfig(this.stageIndex).layers, k, step);
+    this.hooks.onCopySeparation?.(event);
+  }
+
   private async grow(step: number, next: number): Promise<void> {
+    // A growth before any validation measures the previous one's copies while they still exist.
+    await this.measureCopies(step);
     const from = this.config.schedule.stages[this.stageIndex];
     const to: StageSpec = this.config.schedule.stages[next];
     const fromCfg = this.stageConfig(this.stageIndex);

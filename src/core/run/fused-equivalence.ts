@@ -13,7 +13,8 @@ import { Experiment } from './experiment.ts';
  */
 export async function fusedVsReference(corpus: Corpus, steps: number, preset: PresetName = 'baseline'): Promise<{ steps: number; worst: number }> {
   const { model, train } = SIZES.tiny;
-  const config = { size: 'tiny' as const, model, train: { ...train, steps, logEvery: 1, evalEvery: steps }, schedule: buildPreset(preset, steps, model), seed: 1 };
+  // Training losses are compared; one validation batch keeps the end-of-run validation cheap.
+  const config = { size: 'tiny' as const, model, train: { ...train, steps, logEvery: 1, evalEvery: steps, evalBatches: 1 }, schedule: buildPreset(preset, steps, model), seed: 1 };
   const losses: number[][] = [];
   for (const fused of [true, false]) {
     setFused(fused, fused ? null : 'fused-vs-reference test');

@@ -1,4 +1,4 @@
-import { SIZES, type ModelConfig } from '../model/config.ts';
+import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../model/config.ts';
 import { poolQueryLen } from '../model/pooling.ts';
 import { predsPerSeq } from '../data/masking.ts';
 import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec } from './spec.ts';
@@ -15,8 +15,8 @@ import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec
 /** Backward ≈ 2× forward (one matmul for the input gradient, one for the weight gradient). */
 export const TRAINING_PER_FORWARD = 3;
 
-export type FlopsModelName = 'tiny' | 'small' | 'lab' | 'bert-base' | 'bert-large';
-export const FLOPS_MODEL_NAMES: readonly FlopsModelName[] = ['tiny', 'small', 'lab', 'bert-base', 'bert-large'];
+export type FlopsModelName = SizeName | 'bert-base' | 'bert-large';
+export const FLOPS_MODEL_NAMES: readonly FlopsModelName[] = [...SIZE_NAMES, 'bert-base', 'bert-large'];
 
 export interface FlopsBatch {
   batchSize: number;
@@ -29,7 +29,7 @@ export interface FlopsModel extends FlopsBatch {
   model: ModelConfig;
 }
 
-function labSize(name: 'tiny' | 'small' | 'lab'): FlopsModel {
+function labSize(name: SizeName): FlopsModel {
   const { model, train } = SIZES[name];
   return { model, batchSize: train.batchSize, seqLen: train.seqLen, predsPerSeq: predsPerSeq(train.seqLen) };
 }
@@ -42,6 +42,7 @@ const bertBatch = { batchSize: 256, seqLen: 512, predsPerSeq: 76 };
 export const FLOPS_MODELS: Record<FlopsModelName, FlopsModel> = {
   tiny: labSize('tiny'),
   small: labSize('small'),
+  deep: labSize('deep'),
   lab: labSize('lab'),
   'bert-base': { model: { ...bert, hidden: 768, layers: 12, heads: 12, ffn: 3072 }, ...bertBatch },
   'bert-large': { model: { ...bert, hidden: 1024, layers: 24, heads: 16, ffn: 4096 }, ...bertBatch },

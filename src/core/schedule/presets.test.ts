@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
 import { FLOPS_MODELS, FLOPS_MODEL_NAMES, layerFlops } from './flops.ts';
-import { buildPreset, factorizeRank } from './presets.ts';
-import { PRESET_NAMES, stageLabel, type ScheduleSpec } from './spec.ts';
+import { buildPreset, factorizeRank, withRestartsOf } from './presets.ts';
+import { DEFAULT_WIDTH_NOISE, PRESET_NAMES, stageLabel, type ScheduleSpec } from './spec.ts';
 import { validateSchedule } from './validate.ts';
 
 const summary = (s: ScheduleSpec) => s.stages.map((st) => [stageLabel(st.shape), st.steps]);
@@ -63,8 +63,11 @@ describe('buildPreset', () => {
   it('uses the paper policies by default and takes overrides', () => {
     const lab = FLOPS_MODELS.lab.model;
     const d = buildPreset('compound', 100, lab);
-    expect(d.stages.every((s) => s.lrPolicy === 'reset' && s.optPolicy === 'fresh')).toBe(true);
-    expect(d.ops).toEqual({ depth: 'stack', width: 'share', widthNoise: 0 });
+    expect(d.stages.every((s) => s.lrPolicy === 'paper' && s.optPolicy === 'fresh')).toBe(true);
+    expect(d.ops).toEqual({ depth: 'stack', width: 'share', widthNoise: DEFAULT_WIDTH_NOISE });
+    expect(DEFAULT_WIDTH_NOISE).toBeGreaterThan(0);
+    // The exact-copies control stays one option away.
+    expect(buildPreset('width-share', 100, lab, { widthNoise: 0 }).ops.widthNoise).toBe(0);
     const o = buildPreset('compound', 100, lab, { lrPolicy: 'continue', optPolicy: 'carry', depth: 'interleave', width: 'random', widthNoise: 0.01, poolReduce: 'max' });
     expect(o.stages.every((s) => s.lrPolicy === 'continue' && s.optPolicy === 'carry')).toBe(true);
     expect(o.ops).toEqual({ depth: 'interleave', width: 'random', widthNoise: 0.01 });
@@ -97,6 +100,35 @@ describe('buildPreset', () => {
       } catch (e) {
         expect((e as ConfigError).field).toBe('steps');
       }
+    }
+  });
+});
+
+describe('withRestartsOf', () => {
+  it("cuts the baseline at compound's boundaries: full shape, compound's steps and policies, a valid schedule", () => {
+    const { model, seqLen } = FLOPS_MODELS.small;
+    const compound = buildPreset('compound', 1000, model);
+    const r = withRestartsOf(buildPreset('baseline', 1000, model), compound);
+    // small has L4: compound is 20/20/30/30% at L1, L2, L4 (FFN/2, pool 2), then L4 full.
+    expect(summary(r)).toEqual([['L4', 200], ['L4', 200], ['L4', 300], ['L4', 300]]);
+    expect(r.stages.map((s) => s.steps)).toEqual(compound.stages.map((s) => s.steps));
+    expect(r.stages.every((s) => s.lrPolicy === 'paper' && s.optPolicy === 'fresh')).toBe(true);
+    expect(r.preset).toBe('custom');
+    expect(() => validateSchedule(r, model, { seqLen, steps: 1000 })).not.toThrow();
+    const carried = withRestartsOf(buildPreset('baseline', 1000, model), buildPreset('compound', 1000, model, { lrPolicy: 'rewind', optPolicy: 'carry' }));
+    expect(carried.stages.every((s) => s.lrPolicy === 'rewind' && s.optPolicy === 'carry')).toBe(true);
+  });
+
+  it('refuses a baseline with more than one stage or a different step count, naming the field', () => {
+    const { model } = FLOPS_MODELS.small;
+    const compound = buildPreset('compound', 1000, model);
+    expect(() => withRestartsOf(compound, compound)).toThrow(ConfigError);
+    expect(() => withRestartsOf(compound, compound)).toThrow(/single full-size stage/);
+    try {
+      withRestartsOf(buildPreset('baseline', 999, model), compound);
+      throw new Error('accepted');
+    } catch (e) {
+      expect((e as ConfigError).field).toBe('steps');
     }
   });
 });

@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
+import { DEFAULT_LR_POLICY } from '../train/lr.ts';
 import {
+  DEFAULT_WIDTH_NOISE,
   PRESET_NAMES,
   type DepthOp,
   type LrPolicy,
@@ -13,7 +15,7 @@ import {
 } from './spec.ts';
 
 export interface PresetOptions {
-  /** Default "reset" (the paper: every stage restarts its warm-up and decay). */
+  /** Default "paper" (grow_bert: every stage warms up again, then follows the run-long decay line). */
   lrPolicy?: LrPolicy;
   /** Default "fresh" (the public code drops Adam moments at each growth). */
   optPolicy?: OptPolicy;
@@ -21,7 +23,7 @@ export interface PresetOptions {
   depth?: DepthOp;
   /** Default "share" (CompoundGrow's width operator). */
   width?: WidthOp;
-  /** Default 0: the paper lets dropout break the symmetry of shared copies. */
+  /** Default DEFAULT_WIDTH_NOISE: exact copies (0) would never separate; see spec.ts. */
   widthNoise?: number;
   /** Default "mean" (CompoundGrow's pooling). */
   poolReduce?: PoolReduce;
@@ -160,9 +162,34 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
     stages: merged.map((d, i) => ({
       shape: d.shape,
       steps: steps[i],
-      lrPolicy: opts.lrPolicy ?? 'reset',
+      lrPolicy: opts.lrPolicy ?? DEFAULT_LR_POLICY,
       optPolicy: opts.optPolicy ?? 'fresh',
     })),
-    ops: { depth: opts.depth ?? 'stack', width: opts.width ?? 'share', widthNoise: opts.widthNoise ?? 0 },
+    ops: { depth: opts.depth ?? 'stack', width: opts.width ?? 'share', widthNoise: opts.widthNoise ?? DEFAULT_WIDTH_NOISE },
+  };
+}
+
+/**
+ * `baseline` (one full-size stage) cut at the stage boundaries of `like` (e.g. compound), each
+ * piece keeping the full shape and taking the learning-rate and optimizer policies of `like`'s
+ * stage at that position. With "paper" every piece warms up again and Adam moments are dropped at
+ * every boundary ("fresh"), as in the grown run, so comparing it with `like` separates growth
+ * from the restarts that come with it. A boundary between identical shapes grows nothing (the
+ * weights are copied unchanged); validateSchedule allows it. Preset "custom": buildPreset would
+ * merge the pieces back into one stage.
+ */
+export function withRestartsOf(baseline: ScheduleSpec, like: ScheduleSpec): ScheduleSpec {
+  if (baseline.stages.length !== 1) {
+    throw new ConfigError('schedule.stages', `the restart control splits a single full-size stage, got ${baseline.stages.length} stages`);
+  }
+  const total = baseline.stages[0].steps;
+  const likeTotal = like.stages.reduce((s, st) => s + st.steps, 0);
+  if (likeTotal !== total) {
+    throw new ConfigError('steps', `the restart control needs both schedules to run the same steps, got ${total} and ${likeTotal}`);
+  }
+  return {
+    preset: 'custom',
+    stages: like.stages.map((st) => ({ shape: { ...baseline.stages[0].shape }, steps: st.steps, lrPolicy: st.lrPolicy, optPolicy: st.optPolicy })),
+    ops: { ...baseline.ops },
   };
 }

@@ -38,6 +38,11 @@ describe('validateSchedule', () => {
     expect(() => validateSchedule(s, tiny, train(100))).not.toThrow();
   });
 
+  it('accepts consecutive stages of the same shape: a deliberate learning-rate restart without growth', () => {
+    const s = spec([stage({}, 20, { lrPolicy: 'paper' }), stage({}, 20, { lrPolicy: 'paper' }), stage({}, 60, { lrPolicy: 'paper' })]);
+    expect(() => validateSchedule(s, tiny, train(100))).not.toThrow();
+  });
+
   it('rejects an FFN size not divisible by ffnDiv and lists the divisors', () => {
     const msg = rejects(spec([stage({ ffnDiv: 3 }), stage({})]), 'stages[0].shape.ffnDiv');
     expect(msg).toContain('valid divisors: 1, 2, 4, 8, 16, 32, 64, 128');

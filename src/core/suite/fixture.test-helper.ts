@@ -1,4 +1,4 @@
-import { ARM_NAMES, type ArmName } from './plan.ts';
+import { DESIGNS, type ArmName } from './plan.ts';
 import type { SuiteResults, SuiteRun } from './results.ts';
 
 /** A hand-made run: only the fields the report and plots read carry meaning. */
@@ -23,11 +23,11 @@ export function fakeRun(arm: ArmName, seed: number, valLoss: number, opts: { flo
 export function fakeResults(runs: SuiteRun[], seeds = 2): SuiteResults {
   return {
     format: 'growlab-suite',
-    version: 1,
-    settings: { size: 'tiny', seeds, steps: 10, backend: 'cpu', downstream: true },
+    version: 2,
+    settings: { size: 'tiny', seeds, steps: 10, backend: 'cpu', downstream: true, design: 'lab', margin: null, gateMargin: 0.02, evalBatches: 1250 },
     commands: ['growlab suite --size tiny'],
     machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'test cpu', runtime: 'node', backend: 'cpu' },
-    arms: ARM_NAMES.map((name) => ({ name, stages: [{ label: 'L2', steps: 10 }], forwardFlops: 1e9, flopsGap: null })),
+    arms: DESIGNS.lab.arms.map((name) => ({ name, stages: [{ label: 'L2', steps: 10 }], forwardFlops: 1e9, flopsGap: null })),
     runs,
     controls: [],
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -1,39 +1,82 @@
 import { describe, expect, it } from 'vitest';
 import { scheduleFlops } from '../schedule/flops.ts';
-import { ARM_NAMES, COMPARISONS, MATCHED_ARMS, SUITE_STEPS, armConfig, planSuite } from './plan.ts';
+import { DESIGNS, DESIGN_NAMES, SUITE_SIZES, SUITE_STEPS, armConfig, planSuite } from './plan.ts';
+
+const stepsOf = (stages: { steps: number }[]) => stages.reduce((s, st) => s + st.steps, 0);
 
 describe('planSuite', () => {
-  it.each(['tiny', 'small'] as const)('plans eight valid arms for %s, matched arms at compound\'s FLOPs', (size) => {
-    const plan = planSuite(size);
+  it.each(DESIGN_NAMES.flatMap((d) => SUITE_SIZES.map((size) => [d, size] as const)))('plans the %s design for %s: valid arms, matched arms at their reference\'s FLOPs', (design, size) => {
+    const plan = planSuite(size, undefined, design);
     expect(plan.steps).toBe(SUITE_STEPS[size]);
-    expect(plan.arms.map((a) => a.name)).toEqual(ARM_NAMES);
-    const compound = plan.arms.find((a) => a.name === 'compound')!;
+    expect(plan.arms.map((a) => a.name)).toEqual(DESIGNS[design].arms);
+    const arm = (name: string) => plan.arms.find((a) => a.name === name)!;
     for (const a of plan.arms) {
-      const steps = a.config.schedule.stages.reduce((s, st) => s + st.steps, 0);
+      const steps = stepsOf(a.config.schedule.stages);
       expect(a.config.train.steps).toBe(steps);
       expect(scheduleFlops(a.config.schedule, a.config.model, a.config.train).forwardFlops).toBe(a.forwardFlops);
-      if (MATCHED_ARMS.includes(a.name)) {
-        expect(Math.abs(a.forwardFlops - compound.forwardFlops) / compound.forwardFlops).toBeCloseTo(Math.abs(a.flopsGap!), 12);
-        expect(Math.abs(a.flopsGap!)).toBeLessThan(0.01);
-        expect(a.config.schedule.stages.at(-1)!.steps).toBe(compound.config.schedule.stages.at(-1)!.steps);
-      } else {
-        expect(a.flopsGap).toBeNull();
-        expect(steps).toBe(plan.steps);
+      if (a.flopsGap !== null) {
+        // Re-timed arms keep their last stage's steps and land within 1% of the reference's FLOPs.
+        expect(Math.abs(a.flopsGap)).toBeLessThan(0.01);
+        expect(a.about).toMatch(/re-timed to (\S+)'s forward FLOPs/);
+        const reference = arm(/re-timed to (\S+)'s/.exec(a.about)![1]);
+        expect(Math.abs(a.forwardFlops - reference.forwardFlops) / reference.forwardFlops).toBeCloseTo(Math.abs(a.flopsGap), 12);
+        expect(a.config.schedule.stages.at(-1)!.steps).toBe(reference.config.schedule.stages.at(-1)!.steps);
       }
     }
+    // The budget sweep: the baseline at half and three quarters of its steps.
+    expect(stepsOf(arm('baseline-x0.5').config.schedule.stages)).toBe(Math.round(0.5 * plan.steps));
+    expect(stepsOf(arm('baseline-x0.75').config.schedule.stages)).toBe(Math.round(0.75 * plan.steps));
+    // The restart control: the baseline's model and steps, cut where compound grows.
+    const restarts = arm('baseline-restarts').config.schedule.stages;
+    const compound = arm('compound').config.schedule.stages;
+    expect(stepsOf(restarts)).toBe(plan.steps);
+    expect(restarts.map((s) => s.steps)).toEqual(compound.map((s) => s.steps));
+    for (const s of restarts) expect(s.shape).toEqual(arm('baseline').config.schedule.stages[0].shape);
+    // The gate's smallest stage model: compound's first stage, trained alone, as a smaller model.
+    const smallest = arm('smallest').config;
+    expect(smallest.size).toBe('custom');
+    expect(smallest.model.layers).toBe(compound[0].shape.layers);
+    expect(smallest.model.ffn).toBe(arm('baseline').config.model.ffn / compound[0].shape.ffnDiv);
+    expect(arm('smallest').forwardFlops).toBeLessThan(arm('baseline').forwardFlops);
+  });
+
+  it('lab: width-share splits its copies by ε > 0 and its control keeps them exact', () => {
+    const plan = planSuite('tiny');
+    const ops = (name: string) => plan.arms.find((a) => a.name === name)!.config.schedule.ops;
+    expect(ops('width-share').widthNoise).toBeGreaterThan(0);
+    expect(ops('width-share-exact').widthNoise).toBe(0);
+  });
+
+  it('paper: one low-cost stage (70% of the steps) then the full model, with the paper\'s treatments', () => {
+    const plan = planSuite('small', 140, 'paper');
+    const first = (name: string) => plan.arms.find((a) => a.name === name)!.config.schedule.stages[0];
+    const L = plan.arms[0].config.model.layers;
+    const d = plan.arms[0].config.model.hidden;
+    expect(first('fig1-depth').shape.layers).toBe(L / 4);
+    expect(first('fig1-length').shape).toMatchObject({ layers: L, length: 'truncate', lengthFactor: 4 });
+    expect(first('fig1-compound').shape).toMatchObject({ layers: L / 2, length: 'truncate', lengthFactor: 2 });
+    expect(first('share-k4').shape.ffnDiv).toBe(4);
+    expect(first('factorize-h0.2d').shape.ffnRank).toBe(Math.round(0.2 * d));
+    expect(first('pool-k2').shape).toMatchObject({ length: 'pool', lengthFactor: 2 });
+    expect(first('truncate-n2').shape).toMatchObject({ length: 'truncate', lengthFactor: 2 });
+    for (const name of ['fig1-depth', 'share-k4', 'pool-k2']) expect(first(name).steps).toBe(98);
   });
 
   it('gives every arm of a seed the same seed and refuses what it cannot plan', () => {
     const plan = planSuite('tiny', 40);
-    expect(ARM_NAMES.map((a) => armConfig(plan, a, 7).seed)).toEqual(ARM_NAMES.map(() => 7));
-    expect(() => planSuite('huge' as 'tiny')).toThrow(/size: must be one of tiny, small, got "huge"/);
+    const names = plan.arms.map((a) => a.name);
+    expect(names.map((a) => armConfig(plan, a, 7).seed)).toEqual(names.map(() => 7));
+    expect(() => planSuite('huge' as 'tiny')).toThrow(/size: must be one of tiny, small, deep, lab, got "huge"/);
     expect(() => planSuite('tiny', 19)).toThrow(/steps: must be a whole number of at least 20, got 19/);
+    expect(() => planSuite('tiny', 40, 'grand' as 'lab')).toThrow(/design: must be one of lab, paper, got "grand"/);
   });
 
-  it('compares arms that exist, each against a reference in its list', () => {
-    for (const c of COMPARISONS) {
-      expect(c.arms).toContain(c.reference);
-      for (const a of c.arms) expect(ARM_NAMES).toContain(a);
+  it('compares arms of its own design, each against a reference in its list', () => {
+    for (const design of DESIGN_NAMES) {
+      for (const c of DESIGNS[design].comparisons) {
+        expect(c.arms).toContain(c.reference);
+        for (const a of c.arms) expect(DESIGNS[design].arms).toContain(a);
+      }
     }
   });
 });

@@ -1,4 +1,4 @@
-import { ARM_NAMES, type ArmName } from './plan.ts';
+import type { ArmName } from './plan.ts';
 import type { SuiteResults } from './results.ts';
 import { PLOT_FILES } from './report.ts';
 
@@ -12,6 +12,22 @@ export const ARM_COLORS: Record<ArmName, string> = {
   'width-factorize': '#9c755f',
   'length-pool': '#76b7b2',
   'length-truncate': '#edc948',
+  'width-share-exact': '#d4a6c8',
+  'fig1-compound': '#e15759',
+  'fig1-depth': '#59a14f',
+  'fig1-length': '#76b7b2',
+  'fig1-depth-flops': '#8cd17d',
+  'fig1-length-flops': '#86bcb6',
+  'share-k4': '#b07aa1',
+  'factorize-h0.2d': '#9c755f',
+  'factorize-h0.2d-flops': '#d7b5a6',
+  'pool-k2': '#76b7b2',
+  'truncate-n2': '#edc948',
+  'truncate-n2-flops': '#f1ce63',
+  'baseline-restarts': '#a0cbe8',
+  'baseline-x0.5': '#79706e',
+  'baseline-x0.75': '#bab0ac',
+  smallest: '#000000',
 };
 
 export type CurveX = 'flops' | 'wallMs';
@@ -27,7 +43,7 @@ export interface MeanCurve {
  * same steps, so the i-th points line up; x is the mean FLOPs or wall time at that point.
  */
 export function meanCurves(r: SuiteResults, x: CurveX): MeanCurve[] {
-  return ARM_NAMES.flatMap((arm): MeanCurve[] => {
+  return r.arms.map((a) => a.name).flatMap((arm): MeanCurve[] => {
     const runs = r.runs.filter((run) => run.arm === arm && run.validation.length > 0);
     if (runs.length === 0) return [];
     const len = Math.min(...runs.map((run) => run.validation.length));

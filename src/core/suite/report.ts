@@ -1,6 +1,8 @@
-import { COMPARISONS, type ArmName, type Comparison, type GenreMode, type GenreTask } from './plan.ts';
+import { DESIGNS, type ArmName, type Comparison, type GenreMode, type GenreTask } from './plan.ts';
+import { FREQUENCY_LEFT_BY, suiteInference, type SuiteInference, type Test } from './inference.ts';
+import { formatInterval } from './paired.ts';
 import { findRun, type SuiteResults, type SuiteRun } from './results.ts';
-import { formatSpread, significance, spread, type Spread } from './stats.ts';
+import { formatSpread, spread, type Spread } from './stats.ts';
 
 /** One table column: a number per run (null where it was not measured), shown as mean ± std over seeds. */
 export interface ReportColumn {
@@ -54,34 +56,44 @@ function table(header: string[], rows: string[][], textColumns = 1): string[] {
   return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < textColumns ? '---' : '---:')).join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
-/** "a vs b" on one column, with the report's significance wording. */
-export function significanceLine(r: SuiteResults, a: ArmName, b: ArmName, col: ReportColumn): string | null {
-  const sa = armSpread(r, a, col);
-  const sb = armSpread(r, b, col);
-  if (!sa || !sb) return null;
-  const head = `${a} vs ${b}, ${col.header}: ${formatSpread(sa, col.digits)} vs ${formatSpread(sb, col.digits)}`;
-  const verdict = significance(sa, sb);
-  if (verdict === 'one-seed') return `${head} — one seed: no spread, so significance is not assessed`;
-  if (verdict === 'overlap') return `${head} — not significant (spreads overlap)`;
-  const better = (sa.mean < sb.mean) === col.lowerIsBetter ? a : b;
-  return `${head} — ${better} better; the one-std spreads do not overlap (${Math.min(sa.n, sb.n)} seeds; a hint, not a formal test)`;
+const fmt = (v: number | null, digits: number): string => formatInterval(v, null, null, digits);
+const fmtP = (p: number | null): string => (p === null ? '—' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+
+/** One test as the report words it: the paired difference, its interval, the raw and Holm-adjusted p and the verdict. */
+export function testLine(t: Test, margin: number | null): string {
+  const d = t.paired;
+  const head = `${t.arm} − ${t.reference}, Val MLM loss`;
+  if (d.n === 0) return `${head}: no seed has both runs`;
+  const iv = d.lo === null || d.hi === null ? `${formatInterval(d.mean, null, null, 3)} (one seed: no interval)` : `${formatInterval(d.mean, d.lo, d.hi, 3)} (95% paired t-interval, ${d.n} seeds)`;
+  if (t.kind === 'non-inferiority') {
+    const m = margin === null ? 'no margin' : `margin ${fmt(margin, 3)}, one-sided 95% bound ${fmt(t.bound, 3)}`;
+    return `${head}: ${iv}; non-inferiority ${m}, p = ${fmtP(t.p)}, Holm p = ${fmtP(t.pHolm)} — ${t.verdict}`;
+  }
+  return `${head}: ${iv}; p = ${fmtP(t.p)}, Holm p = ${fmtP(t.pHolm)} — ${t.verdict}`;
 }
 
-/** A comparison's significance lines: every arm against the reference, on each quality column. */
-export function comparisonVerdicts(r: SuiteResults, c: Comparison, cols: ReportColumn[]): string[] {
-  // Quality is held-out MLM loss and every accuracy; cost columns differ by design.
-  const quality = cols.filter((col) => col.header === 'Val MLM loss' || col.header.endsWith('acc (%)'));
-  return c.arms
-    .filter((a) => a !== c.reference)
-    .flatMap((a) => quality.map((col) => significanceLine(r, a, c.reference, col)))
-    .filter((l): l is string => l !== null);
+/** A comparison's test lines: every arm against the reference on the final validation loss. */
+export function comparisonVerdicts(r: SuiteResults, c: Comparison, inf: SuiteInference = suiteInference(r)): string[] {
+  return inf.tests.filter((t) => t.comparison === c.id).map((t) => testLine(t, inf.margin.value));
 }
 
-function comparisonSection(r: SuiteResults, c: Comparison, cols: ReportColumn[]): string[] {
+function comparisonSection(r: SuiteResults, c: Comparison, cols: ReportColumn[], inf: SuiteInference): string[] {
   const rows = c.arms.map((arm) => [arm, String(r.runs.filter((x) => x.arm === arm).length), ...cols.map((col) => formatSpread(armSpread(r, arm, col), col.digits))]);
   const diverged = r.runs.filter((x) => c.arms.includes(x.arm) && x.divergedAt !== undefined).map((x) => `${x.arm} seed ${x.seed} at step ${x.divergedAt}`);
-  const lines = [...comparisonVerdicts(r, c, cols), ...(diverged.length ? [`Diverged (numbers from before the loss stopped being finite): ${diverged.join(', ')}`] : [])];
+  const lines = [...comparisonVerdicts(r, c, inf), ...separationLine(r, c), ...(diverged.length ? [`Diverged (numbers from before the loss stopped being finite): ${diverged.join(', ')}`] : [])];
   return [`## ${c.title} (${c.paper})`, '', ...table(['Arm', 'Seeds', ...cols.map((col) => col.header)], rows), '', ...lines.map((l) => `- ${l}`), ''];
+}
+
+/** Whether width sharing's copies separated, for comparisons with width-share arms (exact copies stay at 0). */
+function separationLine(r: SuiteResults, c: Comparison): string[] {
+  const parts = c.arms.flatMap((arm) => {
+    const xs = r.runs.filter((x) => x.arm === arm && x.copySeparation !== undefined).map((x) => x.copySeparation!);
+    const e = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return xs.length ? [`${arm} ${lo === hi ? e(lo) : `${e(lo)} to ${e(hi)}`}`] : [];
+  });
+  return parts.length ? [`FFN copies' separation at the first validation after growth (least separated pair, minimum over layers; 0 = exact copies): ${parts.join(', ')}`] : [];
 }
 
 function controlsSection(r: SuiteResults): string[] {
@@ -100,17 +112,55 @@ function controlsSection(r: SuiteResults): string[] {
   return ['## Controls (no pre-training)', '', ...table(['Control', 'Seeds', 'Acc (%)', 'Macro-F1'], rows), ''];
 }
 
-/** The frequency-only reference, and which arms' mean validation loss has not yet gone below it. */
-export function frequencyNote(r: SuiteResults): string {
+/** The frequency-only reference, and which arms have left it by FREQUENCY_LEFT_BY nats. */
+export function frequencyNote(r: SuiteResults, inf: SuiteInference = suiteInference(r)): string {
   const f = r.frequency!;
-  const stuck = r.arms.map((a) => a.name).filter((arm) => {
-    const losses = r.runs.filter((x) => x.arm === arm && x.validation.length).map((x) => x.validation[x.validation.length - 1].loss);
-    return losses.length > 0 && losses.reduce((s, l) => s + l, 0) / losses.length >= f.loss;
-  });
+  const stuck = inf.levels.filter((l) => !l.left).map((l) => l.arm);
   const verdict = stuck.length === 0
-    ? 'Every arm ends below it.'
-    : `${stuck.length === r.arms.length ? 'Every arm' : stuck.join(', ')} ends at or above it: at this budget ${stuck.length === 1 ? 'that arm has' : 'those arms have'} learned token frequencies, not yet anything from context, so differences in loss measure how fast each arm gets there, not how well it models language.`;
+    ? `Every arm ends at least ${FREQUENCY_LEFT_BY} nats below it.`
+    : `${stuck.length === inf.levels.length ? 'Every arm' : stuck.join(', ')} ends less than ${FREQUENCY_LEFT_BY} nats below it: at this budget ${stuck.length === 1 ? 'that arm has' : 'those arms have'} learned little beyond token frequencies, so differences in loss measure how fast each gets there, not how well it models language.`;
   return `Reference: predicting token frequencies alone (no context) scores validation MLM loss ${f.loss.toFixed(3)} and accuracy ${(100 * f.accuracy).toFixed(2)}% (src/core/data/frequency.ts; dashed line in the plots). ${verdict}`;
+}
+
+function gateSection(r: SuiteResults, inf: SuiteInference): string[] {
+  const rows = inf.levels.map((l) => [l.arm, l.meanLoss.toFixed(3), l.below.toFixed(3), l.left ? 'yes' : '**no**']);
+  return [
+    '## Gate',
+    '',
+    `- Baseline vs the smallest stage model: ${inf.gate.reason}`,
+    ...(inf.levels.length
+      ? ['', `Left the frequency level (mean final loss at least ${FREQUENCY_LEFT_BY} nats below the frequency-only loss ${r.frequency!.loss.toFixed(3)}):`, '', ...table(['Arm', 'Val MLM loss', 'Below frequency level', 'Left'], rows)]
+      : []),
+    '',
+  ];
+}
+
+function statisticsSection(inf: SuiteInference): string[] {
+  const m = inf.margin;
+  const margin = m.value === null
+    ? 'No non-inferiority margin: the baseline budget sweep did not show the loss falling with more compute, so "comparable quality" is not assessed.'
+    : `Non-inferiority margin ${m.value.toFixed(4)} nats (${m.source === 'declared' ? 'declared with --margin' : 'from the baseline budget sweep: the loss that 10% more baseline compute buys, declared as the rule before the run'}).`;
+  const se = inf.validationStderr === null
+    ? 'The validation set\'s sampling error was not recorded in these results.'
+    : `Validation: one fixed held-out set for every seed and arm; the standard error of a run's validation loss is at most ${inf.validationStderr.toFixed(4)} nats.`;
+  const speed = inf.speedups.map((s) => [
+    s.arm,
+    s.mean === null ? '—' : `${s.mean.toFixed(2)}×${s.lo !== null && s.hi !== null ? ` [${s.lo.toFixed(2)}, ${s.hi.toFixed(2)}]` : ''}`,
+    String(s.seeds),
+    s.beyond ? `${s.beyond} (≥ ${s.atLeast!.toFixed(2)}×)` : '0',
+  ]);
+  return [
+    '## Statistics',
+    '',
+    `- Tests are on the final validation MLM loss, paired by seed (the arms of a seed share the data order and the validation set): arm − reference with a 95% t-interval; negative is better. Every p-value in the report is Holm-adjusted as one family of ${inf.tests.length} tests (α = 0.05).`,
+    `- ${margin}`,
+    `- ${se}`,
+    '',
+    'Effective FLOPs speed-up: the forward FLOPs the baseline budget sweep (baseline at 0.5×, 0.75× and 1× its steps) needs to reach the arm\'s final loss, over the arm\'s FLOPs; geometric mean over seeds with a 95% t-interval on the log.',
+    '',
+    ...table(['Arm', 'Effective speed-up', 'Seeds reached', 'Seeds beyond the sweep'], speed),
+    '',
+  ];
 }
 
 /** Plot files the report links; the CLI writes them beside report.md. */
@@ -119,18 +169,19 @@ export const PLOT_FILES = { lossVsFlops: 'val-loss-vs-flops', lossVsWall: 'val-l
 /** report.md, from results.json alone. */
 export function suiteReport(r: SuiteResults, opts: { png?: boolean } = {}): string {
   const cols = reportColumns(r);
+  const inf = suiteInference(r);
   const s = r.settings;
   const expected = s.seeds * r.arms.length;
   const m = r.machine;
   const ext = opts.png ? 'png' : 'svg';
   const out = [
-    `# GrowLab suite: ${s.size}, ${s.seeds} seed${s.seeds === 1 ? '' : 's'}, ${s.steps} steps`,
+    `# GrowLab suite: ${s.design} design, ${s.size}, ${s.seeds} seed${s.seeds === 1 ? '' : 's'}, ${s.steps} steps`,
     '',
     `Backend ${s.backend} on ${m.cpuModel} (${m.cpus} cores, ${m.platform}/${m.arch}, ${m.runtime}). Results ${r.updatedAt}.`,
     r.runs.length < expected ? `\n**Incomplete:** ${r.runs.length} of ${expected} runs finished; continue with \`--resume\`.` : `All ${expected} runs finished.`,
     '',
-    'Tables give mean ± sample std over seeds. Two arms whose [mean − std, mean + std] intervals overlap are reported as not significant. Wall time is training time (growth included, evaluation not). FLOPs are forward-pass FLOPs (the paper\'s convention); speed-ups are against the baseline run of the same seed.',
-    ...(r.frequency ? ['', frequencyNote(r)] : []),
+    'Tables give mean ± sample std over seeds; verdicts come from the paired tests below each table (see Statistics). Wall time is training time (growth included, evaluation not). FLOPs are forward-pass FLOPs (the paper\'s convention); speed-ups are against the baseline run of the same seed.',
+    ...(r.frequency ? ['', frequencyNote(r, inf)] : []),
     ...(!s.downstream ? ['', 'Downstream: not evaluated (--no-genre).'] : []),
     ...(s.downstream && r.genre ? ['', `Downstream: Brown genre classification (${r.genre.tasks.join(', ')}), ${r.genre.modes.join(' and ')}, seeded like the run; budgets ${JSON.stringify(r.genre.budget)} over genreDefaults (src/core/eval/genre.ts). Controls: the majority class and the untrained encoder.`] : []),
     '',
@@ -141,12 +192,14 @@ export function suiteReport(r: SuiteResults, opts: { png?: boolean } = {}): stri
     '## Arms',
     '',
     ...table(
-      ['Arm', 'Stages (steps)', 'Forward GFLOPs', 'FLOPs gap to compound'],
-      r.arms.map((a) => [a.name, a.stages.map((st) => `${st.label}: ${st.steps}`).join(' → '), (a.forwardFlops / 1e9).toFixed(3), a.flopsGap === null ? '—' : `${(100 * a.flopsGap).toFixed(2)}%`]),
-      2,
+      ['Arm', 'Stages (steps)', 'What it is', 'Forward GFLOPs', 'FLOPs gap to its match'],
+      r.arms.map((a) => [a.name, a.stages.map((st) => `${st.label}: ${st.steps}`).join(' → '), a.about ?? '', (a.forwardFlops / 1e9).toFixed(3), a.flopsGap === null ? '—' : `${(100 * a.flopsGap).toFixed(2)}%`]),
+      3,
     ),
     '',
-    ...COMPARISONS.flatMap((c) => comparisonSection(r, c, cols)),
+    ...gateSection(r, inf),
+    ...statisticsSection(inf),
+    ...DESIGNS[s.design].comparisons.flatMap((c) => comparisonSection(r, c, cols, inf)),
     ...controlsSection(r),
     '## Validation curves (mean over seeds)',
     '',

@@ -27,8 +27,14 @@ describe('validateSuiteResults', () => {
     expect(validateSuiteResults(JSON.parse(JSON.stringify(ok)))).toEqual(ok);
     expect(() => validateSuiteResults([1, 2])).toThrow(/results: this is not a JSON object\. Open the results\.json that `growlab suite` wrote/);
     expect(() => validateSuiteResults({ format: 'growlab-run', version: 1 })).toThrow(/a single run record \(growlab-run\), not suite results/);
-    expect(() => validateSuiteResults({ ...ok, version: 9 })).toThrow(/version is 9; this lab reads version 1/);
-    expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, size: 'lab' } })).toThrow(/settings/);
+    expect(() => validateSuiteResults({ ...ok, version: 9 })).toThrow(/version is 9; this lab reads versions 1 and 2/);
+    expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, design: 'grand' } })).toThrow(/settings\.design is "grand", not one of lab, paper/);
+    expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, margin: -0.1 } })).toThrow(/settings\.margin/);
+    // A version-1 file (before designs) reads as the lab design with the default gate margin.
+    const { design: _d, margin: _m, gateMargin: _g, evalBatches: _e, ...v1settings } = ok.settings;
+    const v1 = validateSuiteResults(JSON.parse(JSON.stringify({ ...ok, version: 1, settings: v1settings })));
+    expect(v1.settings).toEqual({ ...ok.settings, design: 'lab', margin: null, gateMargin: 0.02, evalBatches: 8 });
+    expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, size: 'huge' } })).toThrow(/settings/);
     const broken = JSON.parse(JSON.stringify(ok));
     delete broken.runs[0].validation[1].flops;
     expect(() => validateSuiteResults(broken)).toThrow(/runs\[0\] has a damaged validation curve/);
@@ -36,9 +42,11 @@ describe('validateSuiteResults', () => {
   });
 
   it('lists settings that differ', () => {
-    const a = { size: 'tiny' as const, seeds: 2, steps: 200, backend: 'wasm', downstream: true };
+    const a = { size: 'tiny' as const, seeds: 2, steps: 200, backend: 'wasm', downstream: true, design: 'lab' as const, margin: null, gateMargin: 0.02, evalBatches: 1250 };
     expect(settingsDiff(a, a)).toEqual([]);
-    expect(settingsDiff(a, { ...a, seeds: 3, backend: 'cpu', downstream: false })).toEqual(['seeds: 2 there vs 3 now', 'backend: wasm there vs cpu now', 'downstream: true there vs false now']);
+    expect(settingsDiff(a, { ...a, seeds: 3, backend: 'cpu', downstream: false, design: 'paper', margin: 0.01, evalBatches: 20 })).toEqual([
+      'design: lab there vs paper now', 'seeds: 2 there vs 3 now', 'backend: wasm there vs cpu now', 'downstream: true there vs false now', 'margin: null there vs 0.01 now', 'evalBatches: 1250 there vs 20 now',
+    ]);
   });
 });
 

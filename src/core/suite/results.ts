@@ -1,10 +1,11 @@
 import { ConfigError } from '../errors.ts';
 import type { FrequencyBaseline } from '../data/frequency.ts';
 import type { RunRecord, RunSummary } from '../train/record.ts';
-import { ARM_NAMES, SUITE_SIZES, type ArmName, type GenreMode, type GenreTask, type SuiteGenre, type SuiteSize } from './plan.ts';
+import { ARM_NAMES, DESIGN_NAMES, SUITE_SIZES, type ArmName, type DesignName, type GenreMode, type GenreTask, type SuiteGenre, type SuiteSize } from './plan.ts';
 
 export const SUITE_FORMAT = 'growlab-suite';
-export const SUITE_VERSION = 1;
+/** Version 2 added the design, the declared margins and the control arms; version 1 files read as the lab design. */
+export const SUITE_VERSION = 2;
 
 /** A validation point with where the run was in cost when it was taken. */
 export interface SuiteCurvePoint {
@@ -15,6 +16,8 @@ export interface SuiteCurvePoint {
   flops: number;
   /** Training wall time up to this step (steps only: evaluation is not training cost). */
   wallMs: number;
+  /** Standard error of the validation loss (the validation set's sampling error), when recorded. */
+  stderr?: number;
 }
 
 export interface DownstreamResult {
@@ -37,6 +40,11 @@ export interface SuiteRun {
   downstream: DownstreamResult[];
   /** Step at which the loss stopped being finite; the run's numbers are from before it. */
   divergedAt?: number;
+  /**
+   * Width-share arms: how far the FFN copies had moved apart when first measured after the share
+   * growth (the least separated pair, minimum over layers; growth/separation.ts). 0: exact copies.
+   */
+  copySeparation?: number;
 }
 
 /** Once per seed and task: what a classifier gets without pre-training. */
@@ -56,17 +64,27 @@ export interface SuiteSettings {
   backend: string;
   /** Whether every run is followed by the genre evaluation (off: --no-genre). */
   downstream: boolean;
+  design: DesignName;
+  /** Non-inferiority margin in nats declared before the run; null: from the baseline budget sweep. */
+  margin: number | null;
+  /** How much lower (nats) the baseline's loss must be than the smallest stage model's for any verdict. */
+  gateMargin: number;
+  /** Batches in the validation set (version 1 files: 8 batches drawn per seed). */
+  evalBatches: number;
 }
+
+/** Defaults of the settings version 1 files lack. */
+export const DEFAULT_GATE_MARGIN = 0.02;
 
 export interface SuiteResults {
   format: typeof SUITE_FORMAT;
-  version: typeof SUITE_VERSION;
+  version: 1 | typeof SUITE_VERSION;
   settings: SuiteSettings;
   /** Every invocation that wrote into this file, in order. */
   commands: string[];
   machine: { platform: string; arch: string; cpus: number; cpuModel: string; runtime: string; backend: string };
   /** Each arm's planned schedule (stage labels and steps) and forward FLOPs. */
-  arms: { name: ArmName; stages: { label: string; steps: number }[]; forwardFlops: number; flopsGap: number | null }[];
+  arms: { name: ArmName; about?: string; stages: { label: string; steps: number }[]; forwardFlops: number; flopsGap: number | null }[];
   /** The downstream evaluation's tasks, modes and budgets. */
   genre?: SuiteGenre;
   /** Validation loss and accuracy of token frequencies alone (src/core/data/frequency.ts): the level a run reaches before it learns from context. */
@@ -98,13 +116,18 @@ export function curveOf(record: RunRecord): SuiteCurvePoint[] {
     wall += m.wallMs;
     wallAt.set(m.step, wall);
   }
-  return record.validation.map((p) => ({ step: p.step, loss: p.loss, accuracy: p.accuracy, flops: flopsAt(p.step), wallMs: wallAt.get(p.step) ?? wall }));
+  return record.validation.map((p) => ({
+    step: p.step, loss: p.loss, accuracy: p.accuracy, flops: flopsAt(p.step), wallMs: wallAt.get(p.step) ?? wall,
+    ...(typeof (p as { stderr?: unknown }).stderr === 'number' ? { stderr: (p as unknown as { stderr: number }).stderr } : {}),
+  }));
 }
 
 /** One finished run as the suite stores it. */
 export function suiteRun(arm: ArmName, seed: number, record: RunRecord, downstream: DownstreamResult[], divergedAt?: number): SuiteRun {
+  const separation = record.growthEvents.find((e) => e.copySeparation)?.copySeparation;
   return {
     ...(divergedAt === undefined ? {} : { divergedAt }),
+    ...(separation ? { copySeparation: separation.minRelDiff } : {}),
     arm,
     seed,
     summary: record.summary,
@@ -132,14 +155,19 @@ export function validateSuiteResults(x: unknown): SuiteResults {
   if (x.format !== SUITE_FORMAT) {
     fail(x.format === 'growlab-run' ? 'this is a single run record (growlab-run), not suite results' : `its format is ${JSON.stringify(x.format ?? null)}, not "${SUITE_FORMAT}"`);
   }
-  if (x.version !== SUITE_VERSION) fail(`its version is ${JSON.stringify(x.version)}; this lab reads version ${SUITE_VERSION}`);
+  if (x.version !== SUITE_VERSION && x.version !== 1) fail(`its version is ${JSON.stringify(x.version)}; this lab reads versions 1 and ${SUITE_VERSION}`);
   const s = x.settings;
   if (!isObj(s) || !SUITE_SIZES.includes(s.size as SuiteSize) || !isNum(s.seeds) || !isNum(s.steps) || typeof s.backend !== 'string' || typeof s.downstream !== 'boolean') fail('its settings (size, seeds, steps, backend, downstream) are missing or damaged');
+  if (x.version === 1) Object.assign(s, { design: 'lab', margin: null, gateMargin: DEFAULT_GATE_MARGIN, evalBatches: 8 });
+  if (!DESIGN_NAMES.includes(s.design as DesignName)) fail(`its settings.design is ${JSON.stringify(s.design ?? null)}, not one of ${DESIGN_NAMES.join(', ')}`);
+  if (!(s.margin === null || (isNum(s.margin) && s.margin > 0)) || !(isNum(s.gateMargin) && s.gateMargin >= 0)) fail('its settings.margin (null or a positive number) or settings.gateMargin (a number ≥ 0) is damaged');
+  if (!(isNum(s.evalBatches) && Number.isInteger(s.evalBatches) && s.evalBatches >= 1)) fail('its settings.evalBatches (a positive whole number) is missing or damaged');
   if (!Array.isArray(x.runs) || !Array.isArray(x.controls) || !Array.isArray(x.arms) || !Array.isArray(x.commands) || !isObj(x.machine)) fail('runs, controls, arms, commands or machine is missing');
   x.runs.forEach((r: unknown, i: number) => {
     const at = `runs[${i}]`;
     if (!isObj(r) || !ARM_NAMES.includes(r.arm as ArmName) || !isNum(r.seed)) fail(`${at} has no known arm or seed`);
     if (!isObj(r.summary) || !isNum(r.forwardFlops) || !isNum(r.wallTimeMs)) fail(`${at} (${String(r.arm)}, seed ${String(r.seed)}) lacks its summary, FLOPs or wall time`);
+    if (r.copySeparation !== undefined && !(isNum(r.copySeparation) && r.copySeparation >= 0)) fail(`${at} has a damaged copySeparation (a number ≥ 0)`);
     if (!Array.isArray(r.validation) || !r.validation.every((p: unknown) => isObj(p) && isNum(p.step) && isNum(p.loss) && isNum(p.accuracy) && isNum(p.flops) && isNum(p.wallMs))) fail(`${at} has a damaged validation curve`);
     if (!Array.isArray(r.downstream) || !Array.isArray(r.stages)) fail(`${at} lacks its downstream results or stages`);
   });
@@ -148,5 +176,5 @@ export function validateSuiteResults(x: unknown): SuiteResults {
 
 /** Settings that differ between a results file and this invocation, as "name: file vs now". */
 export function settingsDiff(a: SuiteSettings, b: SuiteSettings): string[] {
-  return (['size', 'seeds', 'steps', 'backend', 'downstream'] as const).filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k]} there vs ${b[k]} now`);
+  return (['design', 'size', 'seeds', 'steps', 'backend', 'downstream', 'margin', 'gateMargin', 'evalBatches'] as const).filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k]} there vs ${b[k]} now`);
 }

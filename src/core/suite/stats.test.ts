@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSpread, overlap, parseSpread, significance, spread, type Spread } from './stats.ts';
+import { formatSpread, spread, type Spread } from './stats.ts';
 
 const s = (mean: number, std: number, n = 3): Spread => ({ n, mean, std, oneSeed: n === 1 });
 
@@ -23,29 +23,9 @@ describe('spread', () => {
   });
 });
 
-describe('formatSpread / parseSpread', () => {
-  it('writes mean ± std with fixed decimals and reads it back', () => {
+describe('formatSpread', () => {
+  it('writes mean ± std with fixed decimals', () => {
     expect(formatSpread(s(5.27578, 0.01234), 3)).toBe('5.276 ± 0.012');
     expect(formatSpread(null, 3)).toBe('—');
-    expect(parseSpread('5.276 ± 0.012')).toEqual({ mean: 5.276, std: 0.012 });
-    expect(parseSpread('-1.5 ± 0.25')).toEqual({ mean: -1.5, std: 0.25 });
-    expect(parseSpread('—')).toBeNull();
-  });
-});
-
-describe('overlap and significance', () => {
-  it('compares [mean − std, mean + std] intervals', () => {
-    expect(overlap(s(5.0, 0.2), s(5.3, 0.2))).toBe(true); // [4.8, 5.2] and [5.1, 5.5]
-    expect(overlap(s(5.0, 0.1), s(5.3, 0.1))).toBe(false); // [4.9, 5.1] and [5.2, 5.4]
-    expect(overlap(s(5.0, 0.5), s(5.3, 0.5))).toBe(true);
-    expect(overlap(s(5.3, 0.1), s(5.0, 0.1))).toBe(false); // symmetric
-    expect(overlap(s(1, 0.5), s(2, 0.5))).toBe(true); // touching at 1.5
-    expect(overlap(s(1, 0), s(1, 0))).toBe(true);
-  });
-
-  it('says nothing with one seed, "overlap" or "separate" otherwise', () => {
-    expect(significance(s(5.0, 0, 1), s(9.0, 0, 1))).toBe('one-seed');
-    expect(significance(s(5.0, 0.2), s(5.3, 0.2))).toBe('overlap');
-    expect(significance(s(5.0, 0.1), s(5.3, 0.1))).toBe('separate');
   });
 });

@@ -23,25 +23,3 @@ export function formatSpread(s: Spread | null, digits: number): string {
   if (!s) return '—';
   return `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
 }
-
-/** Parses formatSpread's output back (the report tests compare cells with it). */
-export function parseSpread(cell: string): { mean: number; std: number } | null {
-  const m = /^(-?[\d.]+(?:e[+-]?\d+)?) ± ([\d.]+(?:e[+-]?\d+)?)$/.exec(cell.trim());
-  return m ? { mean: Number(m[1]), std: Number(m[2]) } : null;
-}
-
-/** Whether [mean − std, mean + std] of a and b overlap (touching counts as overlapping). */
-export function overlap(a: Spread, b: Spread): boolean {
-  return a.mean - a.std <= b.mean + b.std && b.mean - b.std <= a.mean + a.std;
-}
-
-export type Significance = 'one-seed' | 'overlap' | 'separate';
-
-/**
- * The report's verdict on a difference: with one seed nothing can be said; overlapping
- * one-std spreads are "not significant". Separate spreads are only a hint, not a test.
- */
-export function significance(a: Spread, b: Spread): Significance {
-  if (a.oneSeed || b.oneSeed) return 'one-seed';
-  return overlap(a, b) ? 'overlap' : 'separate';
-}

@@ -1,14 +1,24 @@
 import { ConfigError } from '../errors.ts';
 
 /**
- * What the learning rate does at a stage boundary.
- * - reset: the paper's policy: every stage warms up again from ~0 to the peak, then decays
- *   linearly to 0 at the stage's end.
- * - rewind: every stage starts at the peak without warm-up and decays linearly over the stage.
+ * What the learning rate does at a stage boundary. Every policy is a linear warm-up ramp (W' steps,
+ * see learningRate; none for rewind) and a linear decay; they differ in which steps each counts.
+ * - paper: grow_bert's schedule, the default. grow_bert builds a fresh optimizer per stage, and the
+ *   Keras schedule reads that optimizer's own step counter, so every stage warms up again from ~0
+ *   to the peak and then follows the run-long decay line (decay_steps = the whole run) from the
+ *   stage's own first step: each stage restarts at the peak and decays only by S/T inside the stage
+ *   — a grown run never reaches 0, while a one-stage run decays to 0 exactly as "continue" does.
+ *   (Reading the decay at the global step instead would start every later stage below the peak,
+ *   which grow_bert does not do.)
+ * - reset: NOT the paper's policy: every stage warms up again and then decays linearly to 0 at the
+ *   stage's own end, so each stage is a full warm-up/anneal cycle.
+ * - rewind: every stage starts at the peak without warm-up and decays linearly to 0 over the stage.
  * - continue: one warm-up + linear-decay schedule over the whole run; stage boundaries are ignored.
  */
-export type LrPolicy = 'reset' | 'continue' | 'rewind';
-export const LR_POLICIES: readonly LrPolicy[] = ['reset', 'continue', 'rewind'];
+export type LrPolicy = 'paper' | 'reset' | 'continue' | 'rewind';
+export const LR_POLICIES: readonly LrPolicy[] = ['paper', 'reset', 'continue', 'rewind'];
+/** What presets and the lab give every stage unless told otherwise: the schedule the paper's code runs. */
+export const DEFAULT_LR_POLICY: LrPolicy = 'paper';
 
 /**
  * A warm-up longer than this fraction of its schedule is shortened to it, so a short stage still
@@ -33,6 +43,15 @@ export interface LrQuery {
  * capped at MAX_WARMUP_FRACTION·S) is peak·min((s+1)/W', (S−s)/(S−W'+1)). So the first step runs
  * at peak/W' (never 0), step W'−1 at the peak, and the last step at peak/(S−W'+1), reaching 0 only
  * one step after the schedule ends. warmupSteps 0 and 1 both mean "start at the peak".
+ *
+ * reset uses it with s = stepInStage over S = stageSteps; rewind the same with W' = 1; continue
+ * with s = globalStep over S = totalSteps. paper ramps within the stage and decays over the run,
+ * both counted from the stage's first step (s = stepInStage, T = totalSteps, W' capped by the
+ * stage's length as in reset):
+ *   rate = peak·min((s+1)/W', (T−s)/(T−W'+1)).
+ * This is Model Garden's PolynomialWarmUp over PolynomialDecay(decay_steps = T) at a fresh
+ * optimizer's step counter, in the lab's one-step convention (the peak exactly at step W'−1). For
+ * a single stage (S = T) it equals reset and continue; since s < S ≤ T it never reaches 0.
  */
 export function learningRate(p: LrQuery): number {
   if (!(p.peak > 0) || !Number.isFinite(p.peak)) throw new ConfigError('lr', `peak learning rate must be a positive number, got ${p.peak}`);
@@ -42,6 +61,8 @@ export function learningRate(p: LrQuery): number {
   checkIndex('stepInStage', p.stepInStage, 'stageSteps', p.stageSteps);
   checkIndex('globalStep', p.globalStep, 'totalSteps', p.totalSteps);
   switch (p.policy) {
+    case 'paper':
+      return paper(p.peak, p.warmupSteps, p.stageSteps, p.totalSteps, p.stepInStage);
     case 'reset':
       return triangle(p.peak, p.warmupSteps, p.stageSteps, p.stepInStage);
     case 'rewind':
@@ -60,9 +81,20 @@ export function stageLrFn(
   return (stepInStage, globalStep) => learningRate({ ...q, stepInStage, globalStep });
 }
 
+/** The warm-up actually used on a schedule of `steps` steps (see learningRate). */
+function cappedWarmup(warmup: number, steps: number): number {
+  return Math.max(1, Math.min(warmup, Math.floor(MAX_WARMUP_FRACTION * steps)));
+}
+
 function triangle(peak: number, warmup: number, steps: number, s: number): number {
-  const w = Math.max(1, Math.min(warmup, Math.floor(MAX_WARMUP_FRACTION * steps)));
+  const w = cappedWarmup(warmup, steps);
   return peak * Math.min((s + 1) / w, (steps - s) / (steps - w + 1));
+}
+
+function paper(peak: number, warmup: number, stageSteps: number, totalSteps: number, s: number): number {
+  if (stageSteps > totalSteps) throw new ConfigError('stageSteps', `a stage cannot be longer than its run (${totalSteps} steps), got ${stageSteps}`);
+  const w = cappedWarmup(warmup, stageSteps);
+  return peak * Math.min((s + 1) / w, (totalSteps - s) / (totalSteps - w + 1));
 }
 
 function checkIndex(field: string, i: number, countField: string, count: number): void {

@@ -20,6 +20,10 @@ export interface ValidationPoint {
   step: number;
   loss: number;
   accuracy: number;
+  /** Standard error of `loss` (std of per-prediction losses / sqrt(predictions)); absent in older records. */
+  stderr?: number;
+  /** Predictions in the validation set; absent in older records. */
+  predictions?: number;
 }
 
 export interface StageShape {
@@ -54,6 +58,18 @@ export interface GrowthEventRecord {
   maxAbsLogitDiff: number;
   /** Whether the operators claim to preserve the function. */
   preserving?: boolean;
+  /** Width share only: how far the FFN copies had moved apart when next measured (absent in older records). */
+  copySeparation?: CopySeparation;
+}
+
+/** See growth/separation.ts: relative differences between the copies W1 share growth made, per layer. */
+export interface CopySeparation {
+  /** Steps completed when measured: the first validation after the growth, or the next growth if that comes first. */
+  step: number;
+  /** The relative difference of each layer's least separated pair of copies. */
+  perLayer: number[];
+  maxRelDiff: number;
+  minRelDiff: number;
 }
 
 /** What the CLI prints and the lab shows for a finished run. */

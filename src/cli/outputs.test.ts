@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from './args.ts';
+import { growlab } from './growlab.test-helper.ts';
+import { checkOutputs } from './outputs.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'growlab-outputs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const refuses = (f: () => void, message: RegExp) => {
+  expect(f).toThrow(UsageError);
+  expect(f).toThrow(message);
+};
+
+describe('checkOutputs', () => {
+  it('accepts new files in a writable folder', () => {
+    expect(() => checkOutputs([{ what: '--out', path: join(dir, 'a.json') }, { what: '--checkpoint-out', path: join(dir, 'a.safetensors') }], { force: false })).not.toThrow();
+  });
+
+  it('refuses empty paths, directories, missing folders and clashes, saying which flag and why', () => {
+    refuses(() => checkOutputs([{ what: '--out', path: '' }], { force: true }), /--out: the path is empty/);
+    refuses(() => checkOutputs([{ what: '--out', path: dir }], { force: true }), /--out \(.*\) is a directory; give a file path inside it/);
+    refuses(() => checkOutputs([{ what: '--out', path: join(dir, 'nope', 'run.json') }], { force: true }), /the folder .*nope does not exist; create it first/);
+    const same = join(dir, 'x.safetensors');
+    refuses(() => checkOutputs([{ what: '--out', path: same }, { what: '--checkpoint-out', path: same }], { force: true }), /--checkpoint-out and --out both name/);
+    refuses(() => checkOutputs([{ what: '--out', path: same }], { force: true, reading: { what: '--resume', path: same } }), /--out \(.*\) is the file --resume reads; write to another file so that it is kept/);
+  });
+
+  it('replaces an existing file only with --force', () => {
+    const existing = join(dir, 'old.json');
+    writeFileSync(existing, '{"kept":true}');
+    refuses(() => checkOutputs([{ what: '--out', path: existing }], { force: false }), /--out \(.*old\.json\) already exists; pass --force to replace it/);
+    expect(() => checkOutputs([{ what: '--out', path: existing }], { force: true })).not.toThrow();
+  });
+});
+
+describe('growlab train outputs', () => {
+  it('refuses to replace an existing run before training, and keeps it', async () => {
+    const run = join(dir, 'kept.json');
+    writeFileSync(run, '{"mine":1}');
+    const r = await growlab(['train', '--size', 'tiny', '--steps', '2', '--backend', 'cpu', '--out', run]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([`growlab: --out (${run}) already exists; pass --force to replace it, or pick another path`]);
+    expect(r.stderr).not.toMatch(/step 1/);
+    expect(readFileSync(run, 'utf8')).toBe('{"mine":1}');
+  });
+});

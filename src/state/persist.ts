@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { decodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
 import { deleteRun, loadCheckpoint, loadRuns, renameRun, saveCheckpoint, saveRun, StorageFullError } from './db.ts';
-import { importedRun, interruptedOnLoad } from './resume.ts';
+import { importedRun, interruptedOnLoad, withRecord } from './resume.ts';
 import { isActive, type Run } from './run.ts';
 import { newRunId, useRuns } from './runs.ts';
 
@@ -46,9 +46,10 @@ export async function initPersistence(): Promise<void> {
       createdAt.set(run.id, t);
       saved.set(run.id, run);
       if (!isActive(run)) return run;
-      // The stored run may predate its latest checkpoint (runs are written every few seconds).
+      // The stored run may predate its latest checkpoint (runs are written every few seconds); then
+      // the checkpoint's record, which reaches its step, is the run's history.
       const c = await loadCheckpoint(run.id);
-      return interruptedOnLoad({ ...run, checkpointStep: c?.step ?? null });
+      return interruptedOnLoad(c && c.step > run.step ? recordOf(run, c) : { ...run, checkpointStep: c?.step ?? null });
     }));
   } catch (e) {
     useStorage.setState({ available: false, notice: `Run history is off: ${(e as Error).message}. Runs still train, but are gone after a reload.` });
@@ -98,6 +99,15 @@ function flushNow(id: string): void {
     if (saved.get(id) === run) saved.delete(id);
     report(e);
   });
+}
+
+/** The run as its stored checkpoint records it; the stored run itself when the checkpoint cannot be read. */
+function recordOf(run: Run, c: { step: number; bytes: Uint8Array }): Run {
+  try {
+    return withRecord(run, decodeCheckpoint(c.bytes).record, c.step);
+  } catch {
+    return { ...run, checkpointStep: c.step };
+  }
 }
 
 /** Stores a checkpoint the worker took; the run then offers Resume and Download from that step. */

@@ -5,6 +5,7 @@ import { connect } from '../state/session.ts';
 import { loadShareLink } from '../state/share-load.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { Builder } from './Builder.tsx';
+import { Panel } from './Panel.tsx';
 import { Charts } from './Charts.tsx';
 import { Controls } from './Controls.tsx';
 import { Queue } from './Queue.tsx';
@@ -30,25 +31,25 @@ export function App() {
           <p>Progressive Transformer growth: grow a mini-BERT along depth, width and length while it trains.</p>
         </div>
         <div className="backend-area">
-          <BackendBadge />
+          <Panel name="backend"><BackendBadge /></Panel>
         </div>
       </header>
       {/* Controls come first so that on a phone Start is on the first screen; on a wide screen they sit above the results. */}
       <main className="layout">
         <div className="area-controls">
-          <ShareNotice />
-          <Controls />
-          <ShareLink />
+          <Panel name="share notice"><ShareNotice /></Panel>
+          <Panel name="controls"><Controls /></Panel>
+          <Panel name="share link"><ShareLink /></Panel>
         </div>
         <div className="area-builder">
-          <Builder />
+          <Panel name="builder"><Builder /></Panel>
         </div>
         <div className="column area-results">
-          <Queue />
-          <Charts />
-          <Timeline />
-          <RunsTable />
-          <SuiteView />
+          <Panel name="queue"><Queue /></Panel>
+          <Panel name="charts"><Charts /></Panel>
+          <Panel name="timeline"><Timeline /></Panel>
+          <Panel name="runs"><RunsTable /></Panel>
+          <Panel name="suite"><SuiteView /></Panel>
         </div>
       </main>
     </>

@@ -73,14 +73,15 @@ export function testLine(t: Test, margin: number | null): string {
 }
 
 /** A comparison's test lines: every arm against the reference on the final validation loss. */
+/** The lines under a comparison's table, in the report and in the lab: its tests, then what else the arms measured. */
 export function comparisonVerdicts(r: SuiteResults, c: Comparison, inf: SuiteInference = suiteInference(r)): string[] {
-  return inf.tests.filter((t) => t.comparison === c.id).map((t) => testLine(t, inf.margin.value));
+  return [...inf.tests.filter((t) => t.comparison === c.id).map((t) => testLine(t, inf.margin.value)), ...separationLine(r, c)];
 }
 
 function comparisonSection(r: SuiteResults, c: Comparison, cols: ReportColumn[], inf: SuiteInference): string[] {
   const rows = c.arms.map((arm) => [arm, String(r.runs.filter((x) => x.arm === arm).length), ...cols.map((col) => formatSpread(armSpread(r, arm, col), col.digits))]);
   const diverged = r.runs.filter((x) => c.arms.includes(x.arm) && x.divergedAt !== undefined).map((x) => `${x.arm} seed ${x.seed} at step ${x.divergedAt}`);
-  const lines = [...comparisonVerdicts(r, c, inf), ...separationLine(r, c), ...(diverged.length ? [`Diverged (numbers from before the loss stopped being finite): ${diverged.join(', ')}`] : [])];
+  const lines = [...comparisonVerdicts(r, c, inf), ...(diverged.length ? [`Diverged (numbers from before the loss stopped being finite): ${diverged.join(', ')}`] : [])];
   return [`## ${c.title} (${c.paper})`, '', ...table(['Arm', 'Seeds', ...cols.map((col) => col.header)], rows), '', ...lines.map((l) => `- ${l}`), ''];
 }
 

@@ -144,7 +144,9 @@ function fail(msg: string): never {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isDownstream = (d: unknown): boolean => isObj(d) && typeof d.task === 'string' && typeof d.mode === 'string' && isNum(d.accuracy) && isNum(d.macroF1);
+const isCount = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 1;
 
 /**
  * Checks that parsed JSON is a suite results file well enough to report on and show: the format,
@@ -157,7 +159,7 @@ export function validateSuiteResults(x: unknown): SuiteResults {
   }
   if (x.version !== SUITE_VERSION && x.version !== 1) fail(`its version is ${JSON.stringify(x.version)}; this lab reads versions 1 and ${SUITE_VERSION}`);
   const s = x.settings;
-  if (!isObj(s) || !SUITE_SIZES.includes(s.size as SuiteSize) || !isNum(s.seeds) || !isNum(s.steps) || typeof s.backend !== 'string' || typeof s.downstream !== 'boolean') fail('its settings (size, seeds, steps, backend, downstream) are missing or damaged');
+  if (!isObj(s) || !SUITE_SIZES.includes(s.size as SuiteSize) || !isCount(s.seeds) || !isCount(s.steps) || typeof s.backend !== 'string' || typeof s.downstream !== 'boolean') fail('its settings (size, seeds, steps, backend, downstream) are missing or damaged');
   if (x.version === 1) Object.assign(s, { design: 'lab', margin: null, gateMargin: DEFAULT_GATE_MARGIN, evalBatches: 8 });
   if (!DESIGN_NAMES.includes(s.design as DesignName)) fail(`its settings.design is ${JSON.stringify(s.design ?? null)}, not one of ${DESIGN_NAMES.join(', ')}`);
   if (!(s.margin === null || (isNum(s.margin) && s.margin > 0)) || !(isNum(s.gateMargin) && s.gateMargin >= 0)) fail('its settings.margin (null or a positive number) or settings.gateMargin (a number ≥ 0) is damaged');
@@ -166,11 +168,28 @@ export function validateSuiteResults(x: unknown): SuiteResults {
   x.runs.forEach((r: unknown, i: number) => {
     const at = `runs[${i}]`;
     if (!isObj(r) || !ARM_NAMES.includes(r.arm as ArmName) || !isNum(r.seed)) fail(`${at} has no known arm or seed`);
-    if (!isObj(r.summary) || !isNum(r.forwardFlops) || !isNum(r.wallTimeMs)) fail(`${at} (${String(r.arm)}, seed ${String(r.seed)}) lacks its summary, FLOPs or wall time`);
+    if (!isObj(r.summary) || !(isNum(r.forwardFlops) && r.forwardFlops > 0) || !(isNum(r.wallTimeMs) && r.wallTimeMs >= 0)) fail(`${at} (${String(r.arm)}, seed ${String(r.seed)}) lacks its summary, its FLOPs (> 0) or its wall time (≥ 0)`);
+    const sm = r.summary;
+    if (![sm.valLoss, sm.valAcc, sm.finalLoss, sm.firstLoss, sm.tokensPerSec].every((v) => v === null || v === undefined || isNum(v))) fail(`${at} has a damaged summary (losses, accuracy and tokens/s are numbers or null)`);
     if (r.copySeparation !== undefined && !(isNum(r.copySeparation) && r.copySeparation >= 0)) fail(`${at} has a damaged copySeparation (a number ≥ 0)`);
     if (!Array.isArray(r.validation) || !r.validation.every((p: unknown) => isObj(p) && isNum(p.step) && isNum(p.loss) && isNum(p.accuracy) && isNum(p.flops) && isNum(p.wallMs))) fail(`${at} has a damaged validation curve`);
-    if (!Array.isArray(r.downstream) || !Array.isArray(r.stages)) fail(`${at} lacks its downstream results or stages`);
+    if (!Array.isArray(r.downstream) || !r.downstream.every(isDownstream)) fail(`${at} has damaged downstream results`);
+    if (!Array.isArray(r.stages) || !r.stages.every((st: unknown) => isObj(st) && typeof st.label === 'string' && isNum(st.startStep) && isNum(st.endStep) && isNum(st.flops) && isNum(st.wallMs))) fail(`${at} has damaged stages`);
   });
+  x.arms.forEach((a: unknown, i: number) => {
+    const ok = isObj(a) && ARM_NAMES.includes(a.name as ArmName) && (a.about === undefined || typeof a.about === 'string') && isNum(a.forwardFlops) && a.forwardFlops > 0
+      && (a.flopsGap === null || isNum(a.flopsGap)) && Array.isArray(a.stages) && a.stages.every((st: unknown) => isObj(st) && typeof st.label === 'string' && isNum(st.steps));
+    if (!ok) fail(`arms[${i}] is damaged (a known name, its stages, forward FLOPs > 0 and a FLOPs gap or null)`);
+  });
+  if (new Set(x.arms.map((a) => (a as { name: string }).name)).size !== x.arms.length) fail('arms lists an arm twice');
+  x.controls.forEach((c: unknown, i: number) => {
+    const ok = isObj(c) && isNum(c.seed) && typeof c.task === 'string' && isObj(c.majority) && isNum(c.majority.accuracy) && isNum(c.majority.macroF1) && Array.isArray(c.randomInit) && c.randomInit.every(isDownstream);
+    if (!ok) fail(`controls[${i}] is damaged (seed, task, majority and random-init scores)`);
+  });
+  if (!x.commands.every((c) => typeof c === 'string')) fail('commands holds something other than text');
+  const m = x.machine;
+  if (!['platform', 'arch', 'cpuModel', 'runtime', 'backend'].every((k) => typeof m[k] === 'string') || !isNum(m.cpus)) fail('machine is damaged (platform, arch, cpus, cpuModel, runtime, backend)');
+  if (x.frequency !== undefined && !(isObj(x.frequency) && isNum(x.frequency.loss) && isNum(x.frequency.accuracy))) fail('frequency is damaged (its loss and accuracy)');
   return x as unknown as SuiteResults;
 }
 

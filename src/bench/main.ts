@@ -1,4 +1,4 @@
-import { BACKEND_NAMES, type BackendName } from '../core/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../core/backend-names.ts';
 import { SIZE_NAMES, type SizeName } from '../core/model/config.ts';
 import type { BenchEvent, BenchOptions, BenchResult } from './protocol.ts';
 

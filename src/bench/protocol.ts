@@ -1,4 +1,4 @@
-import type { BackendName } from '../core/backend.ts';
+import type { BackendName } from '../core/backend-names.ts';
 import type { StepMeasurement } from '../core/bench/measure.ts';
 import type { SizeName } from '../core/model/config.ts';
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../core/backend.ts';
+import type { BackendName } from '../core/backend-names.ts';
 import { matmulGflops, measureSchedule, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
 import { fusedOn, setFused } from '../core/kernels/ops.ts';
 import { K } from '../core/kernels/spec.ts';

@@ -129,7 +129,7 @@ describe('growlab train --resume', () => {
     child.kill('SIGKILL');
     expect(out).not.toMatch(/step 400\/400/);
     expect(onDisk).toBe(true);
-    const { decodeCheckpoint } = await import('../core/checkpoint/checkpoint.ts');
+    const { decodeCheckpoint } = await import('../core/checkpoint/format.ts');
     const saved = decodeCheckpoint(new Uint8Array(await readFile(ckpt)));
     expect(saved.step % 20).toBe(0);
     expect(saved.step).toBeGreaterThanOrEqual(20);

@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../core/backend.ts';
-import { checkpointParams, decodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
+import type { BackendName } from '../core/backend-names.ts';
+import { checkpointParams } from '../core/checkpoint/checkpoint.ts';
+import { decodeCheckpoint } from '../core/checkpoint/format.ts';
 import { ConfigError } from '../core/errors.ts';
 import { checkGenreTask, GENRE_TASKS } from '../core/eval/genre-data.ts';
 import { evaluateGenre, GENRE_MODES, type GenreEvalResult, type GenreMode } from '../core/eval/genre.ts';

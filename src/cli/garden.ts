@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { SIZE_NAMES, SIZES, defaultLr, type SizeName } from '../core/model/config.ts';
-import type { ExperimentConfig } from '../core/run/experiment.ts';
-import { validateExperiment } from '../core/run/experiment.ts';
+import type { ExperimentConfig } from '../core/run/config.ts';
+import { validateExperiment } from '../core/run/config.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { GARDEN_TARGETS, gardenPlan, modelGardenConfig, type GardenScale, type GardenTarget } from '../core/export/model-garden.ts';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../core/backend.ts';
+import type { BackendName } from '../core/backend-names.ts';
 import { SIZES, defaultLr, type ModelConfig, type PoolSetting } from '../core/model/config.ts';
 import { initParams, disposeParams, type Params } from '../core/model/params.ts';
-import { makePoolPlan, type PoolPlan } from '../core/model/pooling.ts';
+import { makePoolPlan, type PoolPlan } from '../core/model/pool-plan.ts';
 import { MlmBatcher, fixedBatches } from '../core/data/batcher.ts';
 import type { MlmBatch } from '../core/data/batch.ts';
 import type { Corpus } from '../core/data/corpus.ts';

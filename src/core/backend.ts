@@ -1,18 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-
-export interface BackendChoice {
-  /** The backend that really runs (checked with tf.getBackend()). */
-  name: BackendName;
-  /** The first backend asked for. */
-  requested: BackendName;
-  /** Why the requested backend is not the one running; null when it is. */
-  fallbackReason: string | null;
-  /** Human-readable WebGPU adapter description when name is webgpu. */
-  adapter: string | null;
-}
+import type { BackendChoice, BackendName } from './backend-names.ts';
 
 /** Describes the WebGPU adapter, or says why there is none. Never throws. */
 export async function probeWebGpu(): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {

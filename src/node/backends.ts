@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core alone ships no gradient functions (the union package registers them); training needs them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { selectBackend, type BackendChoice, type BackendName } from '../core/backend.ts';
+import { selectBackend } from '../core/backend.ts';
+import { type BackendChoice, type BackendName } from '../core/backend-names.ts';
 import { registerFusedKernels } from '../core/kernels/register.ts';
 import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
 

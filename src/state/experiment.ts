@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.ts';
 import { SIZES } from '../core/model/config.ts';
-import { experimentFlops, validateExperiment, type ExperimentConfig } from '../core/run/experiment.ts';
+import { experimentFlops, validateExperiment, type ExperimentConfig } from '../core/run/config.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import type { PresetName, ScheduleSpec } from '../core/schedule/spec.ts';

@@ -8,18 +8,15 @@ export interface FieldIssue {
 }
 
 /**
- * Turns whatever a validator threw into a field and a message. ConfigError names its field;
- * other errors that start with "path: " (as the seed check does) are read the same way, so the
- * message can still sit beside its input.
+ * Turns whatever a validator threw into a field and a message. Every user-value check throws a
+ * ConfigError naming its field; anything else is a bug and is shown whole, under no field.
  */
 export function issueOf(e: unknown): FieldIssue {
   if (e instanceof ConfigError) {
     const prefix = `${e.field}: `;
     return { field: e.field, message: e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message };
   }
-  const text = e instanceof Error ? e.message : String(e);
-  const m = /^([A-Za-z_][\w.[\]]*): (.*)$/s.exec(text);
-  return m ? { field: m[1], message: m[2] } : { field: '', message: text };
+  return { field: '', message: e instanceof Error ? e.message : String(e) };
 }
 
 /** Runs a validator and reports its first complaint, or null when the config is valid. */

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { decodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
+import { decodeCheckpoint } from '../core/checkpoint/format.ts';
 import { deleteRun, loadCheckpoint, loadRuns, renameRun, saveCheckpoint, saveRun, StorageFullError } from './db.ts';
 import { importedRun, interruptedOnLoad, withRecord } from './resume.ts';
 import { isActive, type Run } from './run.ts';

@@ -1,6 +1,6 @@
-import type { Checkpoint } from '../core/checkpoint/checkpoint.ts';
-import { paramShapes } from '../core/model/params.ts';
-import { experimentFlops, type ExperimentConfig } from '../core/run/experiment.ts';
+import type { Checkpoint } from '../core/checkpoint/format.ts';
+import { paramShapes } from '../core/model/shapes.ts';
+import { experimentFlops, type ExperimentConfig } from '../core/run/config.ts';
 import type { RunRecord, StepMetrics } from '../core/train/record.ts';
 import { isActive, type Run } from './run.ts';
 

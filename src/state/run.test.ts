@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SIZES } from '../core/model/config.ts';
-import type { ExperimentConfig } from '../core/run/experiment.ts';
+import type { ExperimentConfig } from '../core/run/config.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { scheduleFlops } from '../core/schedule/flops.ts';
 import type { StepMetrics } from '../core/train/record.ts';

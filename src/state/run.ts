@@ -1,5 +1,5 @@
 import type { GenreEvalResult, GenreTask } from '../core/eval/genre.ts';
-import type { ExperimentConfig } from '../core/run/experiment.ts';
+import type { ExperimentConfig } from '../core/run/config.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import type { GrowthEventRecord, RunSummary, StageRecord, StepMetrics, ValidationPoint } from '../core/train/record.ts';
 import type { RunState, WorkerEvent } from '../worker/protocol.ts';

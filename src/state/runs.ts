@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ExperimentConfig } from '../core/run/experiment.ts';
+import type { ExperimentConfig } from '../core/run/config.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import type { WorkerEvent } from '../worker/protocol.ts';
 import { nextColor } from './palette.ts';

@@ -1,8 +1,8 @@
 import { create } from 'zustand';
-import type { BackendChoice, BackendName } from '../core/backend.ts';
+import type { BackendChoice, BackendName } from '../core/backend-names.ts';
 import type { SizeName } from '../core/model/config.ts';
 import type { BackendMeasurement, BackendTrial, WasmInfo, WorkerEvent } from '../worker/protocol.ts';
-import { decodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
+import { decodeCheckpoint } from '../core/checkpoint/format.ts';
 import { loadCheckpoint } from './db.ts';
 import { applyEvaluationEvent, isEvaluating, useEvaluations } from './evaluations.ts';
 import type { GenreTask } from '../core/eval/genre.ts';

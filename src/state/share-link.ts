@@ -1,4 +1,4 @@
-import { BACKEND_NAMES } from '../core/backend.ts';
+import { BACKEND_NAMES } from '../core/backend-names.ts';
 import { ConfigError } from '../core/errors.ts';
 import { POOL_REDUCES, SIZE_NAMES } from '../core/model/config.ts';
 import { DEPTH_OP_NAMES, LENGTH_MODES, OPT_POLICIES, PRESET_NAMES, WIDTH_OP_NAMES, type StageSpec } from '../core/schedule/spec.ts';

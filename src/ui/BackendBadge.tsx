@@ -1,4 +1,4 @@
-import { BACKEND_NAMES } from '../core/backend.ts';
+import { BACKEND_NAMES } from '../core/backend-names.ts';
 import { useBuilder } from '../state/builder.ts';
 import { connect, useSession, type BackendRequest } from '../state/session.ts';
 import type { BackendTrial } from '../worker/protocol.ts';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { selectBackend, type BackendChoice, type BackendName } from '../core/backend.ts';
+import { selectBackend } from '../core/backend.ts';
+import { type BackendChoice, type BackendName } from '../core/backend-names.ts';
 import { measureTraining } from '../core/bench/measure.ts';
 import type { Corpus } from '../core/data/corpus.ts';
 import type { SizeName } from '../core/model/config.ts';

@@ -1,6 +1,6 @@
-import type { BackendChoice, BackendName } from '../core/backend.ts';
+import type { BackendChoice, BackendName } from '../core/backend-names.ts';
 import type { SizeName } from '../core/model/config.ts';
-import type { ExperimentConfig } from '../core/run/experiment.ts';
+import type { ExperimentConfig } from '../core/run/config.ts';
 import type { GenreEvalResult, GenreMode, GenreTask } from '../core/eval/genre.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import type { GrowthEventRecord, RunRecord, StageRecord, StepMetrics, ValidationPoint } from '../core/train/record.ts';

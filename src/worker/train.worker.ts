@@ -2,14 +2,16 @@
 import './tf-setup.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { selectBackend, BACKEND_NAMES, type BackendChoice } from '../core/backend.ts';
+import { selectBackend } from '../core/backend.ts';
+import { BACKEND_NAMES, type BackendChoice } from '../core/backend-names.ts';
 import { checkFusedKernels } from '../core/kernels/selfcheck.ts';
 import { autoFallback, chooseByMeasurement } from './auto-backend.ts';
 import { workerTrials } from './trial-runner.ts';
 import type { Corpus } from '../core/data/corpus.ts';
 import { fetchCorpus } from '../core/data/shards.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
-import { checkpointParams, decodeCheckpoint, encodeCheckpoint } from '../core/checkpoint/checkpoint.ts';
+import { checkpointParams } from '../core/checkpoint/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../core/checkpoint/format.ts';
 import { evaluateGenre } from '../core/eval/genre.ts';
 import { disposeParams } from '../core/model/params.ts';
 import type { RunState, WasmInfo, WorkerEvent, WorkerRequest } from './protocol.ts';

@@ -1,4 +1,4 @@
-import type { BackendName } from '../core/backend.ts';
+import type { BackendName } from '../core/backend-names.ts';
 import { failedTrial, type TrialEvent, type TrialRequest, type TrialRunner } from './auto-backend.ts';
 
 /**

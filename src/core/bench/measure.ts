@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Corpus } from '../data/corpus.ts';
 import { SIZES, type SizeName } from '../model/config.ts';
 import { countWebGpuDispatches } from '../kernels/kernels-webgpu.ts';
-import { Experiment, type ExperimentConfig } from '../run/experiment.ts';
+import { Experiment } from '../run/experiment.ts';
+import { type ExperimentConfig } from '../run/config.ts';
 import { buildPreset } from '../schedule/presets.ts';
 import type { PresetName } from '../schedule/spec.ts';
 

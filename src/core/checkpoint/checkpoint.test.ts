@@ -3,11 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
 import { SIZES, type ModelConfig } from '../model/config.ts';
-import { disposeParams, initParams, paramShapes } from '../model/params.ts';
+import { disposeParams, initParams } from '../model/params.ts';
+import { paramShapes } from '../model/shapes.ts';
 import { buildPreset } from '../schedule/presets.ts';
 import { summarize, type RunRecord } from '../train/record.ts';
-import type { ExperimentConfig } from '../run/experiment.ts';
-import { checkpointParams, decodeCheckpoint, encodeCheckpoint, readTensors, type Checkpoint } from './checkpoint.ts';
+import type { ExperimentConfig } from '../run/config.ts';
+import { checkpointParams, readTensors } from './checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './format.ts';
 import { encodeSafetensors } from './safetensors.ts';
 
 beforeAll(async () => {

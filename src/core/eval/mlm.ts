@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.ts';
 import type { ModelConfig, PoolSetting } from '../model/config.ts';
 import { mlmForward } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
-import { makePoolPlan } from '../model/pooling.ts';
+import { makePoolPlan } from '../model/pool-plan.ts';
 
 export interface MlmEval {
   /** Cross-entropy per real prediction, weighted by maskedWeights, over all batches. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { SIZES, type SizeName } from '../model/config.ts';
-import { validateExperiment, type ExperimentConfig } from '../run/experiment.ts';
+import { validateExperiment, type ExperimentConfig } from '../run/config.ts';
 import { buildPreset, type PresetOptions } from '../schedule/presets.ts';
 import { PRESET_NAMES, type PresetName } from '../schedule/spec.ts';
 import { LR_POLICIES, learningRate, type LrPolicy } from '../train/lr.ts';

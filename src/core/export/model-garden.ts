@@ -1,7 +1,7 @@
 import { Document, isMap, isScalar, isSeq, visit, type YAMLMap } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { predsPerSeq } from '../data/masking.ts';
-import type { ExperimentConfig } from '../run/experiment.ts';
+import type { ExperimentConfig } from '../run/config.ts';
 import { allocateSteps } from '../schedule/presets.ts';
 import { FLOPS_MODELS } from '../schedule/flops.ts';
 import { stageLabel, type StageShape } from '../schedule/spec.ts';

@@ -9,7 +9,7 @@ import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import { disposeParams, initParams, type Params } from '../model/params.ts';
-import { makePoolPlan } from '../model/pooling.ts';
+import { makePoolPlan } from '../model/pool-plan.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import type { GrowthOps } from '../schedule/spec.ts';
 import { growthCheck } from './check.ts';

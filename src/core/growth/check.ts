@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmForward } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
-import type { PoolPlan } from '../model/pooling.ts';
+import type { PoolPlan } from '../model/pool-plan.ts';
 
 export interface CheckedModel {
   params: Params;

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.ts';
 import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { disposeParams, paramShapes, type Params } from '../model/params.ts';
+import { disposeParams, type Params } from '../model/params.ts';
+import { paramShapes } from '../model/shapes.ts';
 import { disposeAdamState, type AdamState } from '../train/optimizer.ts';
 import type { GrowthOps } from '../schedule/spec.ts';
 import { growDepth } from './depth.ts';

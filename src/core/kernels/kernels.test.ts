@@ -7,7 +7,7 @@ import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import { disposeParams, initParams, type Params } from '../model/params.ts';
-import { makePoolPlan } from '../model/pooling.ts';
+import { makePoolPlan } from '../model/pool-plan.ts';
 import { adamwUpdate, clipByGlobalNorm, createAdamState, disposeAdamState, gradientStep, optimizerStep } from '../train/optimizer.ts';
 import { fusedAttnSoftmax, fusedBiasGelu, fusedDropout, fusedLayerNorm, fusedMlmLoss, fusedOffReason, fusedOn, setFused } from './ops.ts';
 import { checkFusedKernels } from './selfcheck.ts';

@@ -8,7 +8,7 @@ import { Rng } from '../data/rng.ts';
 import type { ModelConfig, PoolReduce } from './config.ts';
 import { encode, mlmForward, mlmLoss, type ForwardOptions } from './forward.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
-import { makePoolPlan } from './pooling.ts';
+import { makePoolPlan } from './pool-plan.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

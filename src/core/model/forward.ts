@@ -6,7 +6,8 @@ import type { ModelConfig } from './config.ts';
 import { crossEntropy } from '../train/loss.ts';
 import { attention, denseGelu, dropout, feedForward, gatherRows, keyBias, layerNorm, outputLogits, param, residual, type AttentionShape } from './layers.ts';
 import type { Params } from './params.ts';
-import { poolRows, type PoolPlan } from './pooling.ts';
+import { poolRows } from './pooling.ts';
+import { type PoolPlan } from './pool-plan.ts';
 
 export interface ForwardOptions {
   training: boolean;

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from './config.ts';
-import { countParams, disposeParams, initParams, paramShapes } from './params.ts';
+import { countParams, disposeParams, initParams } from './params.ts';
+import { paramShapes } from './shapes.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

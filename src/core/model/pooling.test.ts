@@ -5,7 +5,8 @@ import type { MlmBatch } from '../data/batch.ts';
 import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
-import { makePoolPlan, poolQueryLen, poolRows } from './pooling.ts';
+import { poolRows } from './pooling.ts';
+import { makePoolPlan, poolQueryLen } from './pool-plan.ts';
 import type { PoolReduce } from './config.ts';
 
 beforeAll(async () => {

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../node/corpus.ts';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/format.ts';
 import type { Corpus } from '../data/corpus.ts';
 import { SIZES } from '../model/config.ts';
 import { buildPreset } from '../schedule/presets.ts';
 import type { RunRecord } from '../train/record.ts';
-import { Experiment, type CheckpointReason, type ExperimentConfig } from './experiment.ts';
+import { Experiment, type CheckpointReason } from './experiment.ts';
+import type { ExperimentConfig } from './config.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {

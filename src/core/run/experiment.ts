@@ -8,31 +8,21 @@ import { MlmBatcher, fixedBatches, validationBatches, type BatcherCursor } from 
 import type { Corpus } from '../data/corpus.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng, deriveSeed } from '../data/rng.ts';
-import { curveBatches, validateModelConfig, validateTrainConfig, type ModelConfig, type PoolSetting, type SizeName, type TrainConfig } from '../model/config.ts';
+import { curveBatches, type ModelConfig, type PoolSetting } from '../model/config.ts';
 import { disposeParams, initParams, type Params } from '../model/params.ts';
-import { makePoolPlan } from '../model/pooling.ts';
-import type { ScheduleSpec, StageSpec } from '../schedule/spec.ts';
+import { makePoolPlan } from '../model/pool-plan.ts';
+import type { StageSpec } from '../schedule/spec.ts';
 import { stageLabel, stageModelConfig, stagePool, stageSeqLen } from '../schedule/spec.ts';
-import { validateSchedule } from '../schedule/validate.ts';
-import { scheduleFlops, type ScheduleFlops } from '../schedule/flops.ts';
+import type { ScheduleFlops } from '../schedule/flops.ts';
 import { growModel } from '../growth/grow.ts';
 import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
 import { copySeparation } from '../growth/separation.ts';
-import { checkpointAdam, checkpointParams, readTensors, type Checkpoint } from '../checkpoint/checkpoint.ts';
+import { checkpointAdam, checkpointParams, readTensors } from '../checkpoint/checkpoint.ts';
+import { type Checkpoint } from '../checkpoint/format.ts';
 import { ConfigError } from '../errors.ts';
+import { experimentFlops, validateExperiment, type ExperimentConfig } from './config.ts';
 import { checkFits } from '../model/memory.ts';
-
-/** Everything that defines a run; the builder edits it, share links and run records carry it. */
-export interface ExperimentConfig {
-  size: SizeName | 'custom';
-  /** The full-size (final-stage) model. */
-  model: ModelConfig;
-  /** train.steps is the whole schedule's step count; stage steps must add up to it. */
-  train: TrainConfig;
-  schedule: ScheduleSpec;
-  seed: number;
-}
 
 export interface ExperimentHooks {
   onMetrics?(steps: StepMetrics[]): void;
@@ -70,18 +60,6 @@ export interface Divergence {
   stageIndex: number;
   stageLabel: string;
   loss: number;
-}
-
-export function validateExperiment(cfg: ExperimentConfig): void {
-  validateModelConfig(cfg.model);
-  validateTrainConfig(cfg.train, cfg.model);
-  validateSchedule(cfg.schedule, cfg.model, cfg.train);
-  if (!Number.isSafeInteger(cfg.seed) || cfg.seed < 0) throw new Error(`seed: must be a non-negative integer, got ${cfg.seed}`);
-}
-
-/** The FLOPs plan of a config: what the builder shows before anything runs. */
-export function experimentFlops(cfg: ExperimentConfig): ScheduleFlops {
-  return scheduleFlops(cfg.schedule, cfg.model, cfg.train);
 }
 
 /**

@@ -8,7 +8,8 @@ import { NUM_SPECIAL, UNK_ID, type Corpus } from '../data/corpus.ts';
 import { atVocab } from '../data/vocab-cap.ts';
 import { SIZE_NAMES, SIZES } from '../model/config.ts';
 import { buildPreset } from '../schedule/presets.ts';
-import { Experiment, type ExperimentConfig } from './experiment.ts';
+import { Experiment } from './experiment.ts';
+import type { ExperimentConfig } from './config.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../model/config.ts';
-import { poolQueryLen } from '../model/pooling.ts';
+import { poolQueryLen } from '../model/pool-plan.ts';
 import { FLOPS_MODELS, layerFlops, scheduleFlops, stageFlops } from './flops.ts';
 import { buildPreset } from './presets.ts';
 import type { ScheduleSpec } from './spec.ts';

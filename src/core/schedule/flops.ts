@@ -1,5 +1,5 @@
 import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../model/config.ts';
-import { poolQueryLen } from '../model/pooling.ts';
+import { poolQueryLen } from '../model/pool-plan.ts';
 import { predsPerSeq } from '../data/masking.ts';
 import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec } from './spec.ts';
 

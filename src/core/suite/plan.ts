@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { SIZES, type TrainConfig } from '../model/config.ts';
-import { validateExperiment, type ExperimentConfig } from '../run/experiment.ts';
+import { validateExperiment, type ExperimentConfig } from '../run/config.ts';
 import { scheduleFlops } from '../schedule/flops.ts';
 import { ARM_NAMES, DESIGNS, DESIGN_NAMES, designArms, type ArmName, type Comparison, type DesignName } from './designs.ts';
 import type { GenreBudget, GenreMode, GenreTask } from '../eval/genre.ts';

@@ -6,7 +6,7 @@ import { maskedBatch } from '../data/batch.test-helper.ts';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import { initParams, type Params } from '../model/params.ts';
-import { makePoolPlan } from '../model/pooling.ts';
+import { makePoolPlan } from '../model/pool-plan.ts';
 import { stageLrFn } from './lr.ts';
 import { createAdamState, disposeAdamState } from './optimizer.ts';
 import type { StepMetrics } from './record.ts';

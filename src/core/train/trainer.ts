@@ -4,7 +4,7 @@ import { deriveSeed } from '../data/rng.ts';
 import type { ModelConfig, PoolSetting, TrainConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
-import { makePoolPlan } from '../model/pooling.ts';
+import { makePoolPlan } from '../model/pool-plan.ts';
 import { gradientStep, type AdamState } from './optimizer.ts';
 import type { StepMetrics } from './record.ts';
 

@@ -106,13 +106,18 @@ async function loop(): Promise<void> {
     }
     if (exp?.done) await finish();
   } catch (e) {
-    post({ type: 'error', runId, message: (e as Error).message });
-    if (exp) {
-      await exp.stop().catch(() => undefined);
-      await finish();
-    }
+    await failRun(e);
   } finally {
     looping = false;
+  }
+}
+
+/** A training step threw: the page hears why, and the run ends keeping what it recorded. */
+async function failRun(e: unknown): Promise<void> {
+  post({ type: 'error', runId, message: e instanceof Error ? e.message : String(e) });
+  if (exp) {
+    await exp.stop().catch(() => undefined);
+    await finish();
   }
 }
 
@@ -207,6 +212,8 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
         await exp.flush();
         if (exp.done) await finish();
         else postState('paused');
+      } catch (e) {
+        await failRun(e);
       } finally {
         looping = false;
       }

@@ -170,9 +170,20 @@ export const VALIDATION_SEED = 0x7661;
  * row by row), and on seqLen and vocabSize, never on the run's seed.
  */
 export function validationBatches(corpus: Corpus, opts: Omit<BatcherOptions, 'seed'>, count: number): MlmBatch[] {
+  return stackForEval(fixedBatches(corpus, 'validation', { ...opts, seed: VALIDATION_SEED }, count), opts);
+}
+
+/** The validation set of `count` batches and, from the same draw, its first `curve` batches. */
+export function validationSets(corpus: Corpus, opts: Omit<BatcherOptions, 'seed'>, count: number, curve: number): { all: MlmBatch[]; curve: MlmBatch[] } {
   const drawn = fixedBatches(corpus, 'validation', { ...opts, seed: VALIDATION_SEED }, count);
-  // Evaluated in stacks of about EVAL_TOKENS tokens: the same rows and masks, a few times faster
-  // on a CPU than one forward pass per training-sized batch (tiny: 8 s instead of 22 s for 6,400 rows).
+  return { all: stackForEval(drawn, opts), curve: stackForEval(drawn.slice(0, curve), opts) };
+}
+
+/**
+ * Evaluated in stacks of about EVAL_TOKENS tokens: the same rows and masks, a few times faster on a
+ * CPU than one forward pass per training-sized batch (tiny: 8 s instead of 22 s for 6,400 rows).
+ */
+function stackForEval(drawn: MlmBatch[], opts: Omit<BatcherOptions, 'seed'>): MlmBatch[] {
   const per = Math.max(1, Math.floor(EVAL_TOKENS / (opts.batchSize * opts.seqLen)));
   const out: MlmBatch[] = [];
   for (let i = 0; i < drawn.length; i += per) out.push(concatBatches(drawn.slice(i, i + per)));

@@ -4,7 +4,7 @@ import { createAdamState, disposeAdamState, type AdamState } from '../train/opti
 import { stageLrFn } from '../train/lr.ts';
 import { summarize, type GrowthEventRecord, type RunRecord, type StageRecord, type StepMetrics, type ValidationPoint } from '../train/record.ts';
 import { evaluateMlm } from '../eval/mlm.ts';
-import { MlmBatcher, fixedBatches, validationBatches, type BatcherCursor } from '../data/batcher.ts';
+import { MlmBatcher, fixedBatches, validationSets, type BatcherCursor } from '../data/batcher.ts';
 import type { Corpus } from '../data/corpus.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng, deriveSeed } from '../data/rng.ts';
@@ -111,9 +111,10 @@ export class Experiment {
     this.flops = experimentFlops(config);
     // Independent of the run's seed: every seed and arm is scored on the same predictions.
     const shape = { batchSize: config.train.batchSize, seqLen: config.train.seqLen, vocabSize: config.model.vocabSize };
-    this.valBatches = validationBatches(corpus, shape, config.train.evalBatches);
-    // The set's first batches (the draw is deterministic), for the curve's intermediate points.
-    this.curveBatches = validationBatches(corpus, shape, curveBatches(config.train.evalBatches));
+    // Curve points score the set's first batches (curveBatches); only the final point pays for all of it.
+    const sets = validationSets(corpus, shape, config.train.evalBatches, curveBatches(config.train.evalBatches));
+    this.valBatches = sets.all;
+    this.curveBatches = sets.curve;
     if (!from) {
       this.rng = new Rng(deriveSeed(config.seed, 0x6770));
       this.params = initParams(this.stageConfig(0), deriveSeed(config.seed, 0x696e));

@@ -87,17 +87,20 @@ function pairedLosses(r: SuiteResults, a: ArmName, b: ArmName): Paired {
 
 /** The baseline budget sweep of one seed as (forward FLOPs, final loss) points. */
 function sweepOf(r: SuiteResults, seed: number): { flops: number; loss: number }[] {
-  return (['baseline', ...SWEEP.map((s) => s.arm)] as ArmName[])
+  return SWEEP_ARMS
     .map((arm) => r.runs.find((x) => x.arm === arm && x.seed === seed))
     .filter((x): x is SuiteRun => x !== undefined && Number.isFinite(finalLoss(x)))
     .map((x) => ({ flops: x.forwardFlops, loss: finalLoss(x) }))
     .sort((a, b) => a.flops - b.flops);
 }
 
+/** The baseline and its shorter copies: the arms of the budget sweep. */
+const SWEEP_ARMS: readonly ArmName[] = ['baseline', ...SWEEP.map((s) => s.arm)];
+
 function sweepMargin(r: SuiteResults): number | null {
   const perBudget = new Map<number, number[]>();
   for (const run of r.runs) {
-    if (run.arm !== 'baseline' && !SWEEP.some((s) => s.arm === run.arm)) continue;
+    if (!SWEEP_ARMS.includes(run.arm)) continue;
     perBudget.set(run.forwardFlops, [...(perBudget.get(run.forwardFlops) ?? []), finalLoss(run)]);
   }
   const points = [...perBudget].map(([flops, ls]) => ({ flops, loss: ls.reduce((a, b) => a + b, 0) / ls.length }));
@@ -134,13 +137,12 @@ function gate(r: SuiteResults): Gate {
 }
 
 function speedups(r: SuiteResults): Speedup[] {
-  const seeds = [...new Set(r.runs.map((x) => x.seed))];
-  return r.arms.filter((a) => a.name !== 'baseline' && !SWEEP.some((s) => s.arm === a.name)).flatMap(({ name }) => {
+  const sweeps = new Map([...new Set(r.runs.map((x) => x.seed))].map((seed) => [seed, sweepOf(r, seed)]));
+  return r.arms.filter((a) => !SWEEP_ARMS.includes(a.name)).flatMap(({ name }) => {
     const reached: number[] = [];
     const floors: number[] = [];
-    for (const seed of seeds) {
+    for (const [seed, sweep] of sweeps) {
       const run = r.runs.find((x) => x.arm === name && x.seed === seed);
-      const sweep = sweepOf(r, seed);
       if (!run || sweep.length < 2 || !Number.isFinite(finalLoss(run))) continue;
       const e = effectiveSpeedup(sweep, finalLoss(run), run.forwardFlops);
       if (e.speedup !== null) reached.push(e.speedup);

@@ -4,6 +4,7 @@
  * default margin from a baseline budget sweep, and the effective FLOPs speed-up. Pure numbers.
  */
 import { ConfigError } from '../errors.ts';
+import { spread } from './stats.ts';
 
 // ---------------------------------------------------------------- Student t distribution
 
@@ -155,9 +156,8 @@ function tSummary(xs: readonly number[], level: number): TSummary {
   const n = xs.length;
   const none = { sd: null, se: null, lo: null, hi: null, t: null, p: null };
   if (n === 0) return { n, mean: null, ...none };
-  const mean = xs.reduce((s, x) => s + x, 0) / n;
+  const { mean, std: sd } = spread(xs)!;
   if (n < 2) return { n, mean, ...none };
-  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
   const se = sd / Math.sqrt(n);
   const half = studentTQuantile((1 + level) / 2, n - 1) * se;
   if (se === 0) return { n, mean, sd, se, lo: mean, hi: mean, t: mean === 0 ? 0 : Math.sign(mean) * Infinity, p: mean === 0 ? 1 : 0 };

@@ -64,7 +64,7 @@ export function testLine(t: Test, margin: number | null): string {
   const d = t.paired;
   const head = `${t.arm} − ${t.reference}, Val MLM loss`;
   if (d.n === 0) return `${head}: no seed has both runs`;
-  const iv = d.lo === null || d.hi === null ? `${formatInterval(d.mean, null, null, 3)} (one seed: no interval)` : `${formatInterval(d.mean, d.lo, d.hi, 3)} (95% paired t-interval, ${d.n} seeds)`;
+  const iv = d.lo === null || d.hi === null ? `${fmt(d.mean, 3)} (one seed: no interval)` : `${formatInterval(d.mean, d.lo, d.hi, 3)} (95% paired t-interval, ${d.n} seeds)`;
   if (t.kind === 'non-inferiority') {
     const m = margin === null ? 'no margin' : `margin ${fmt(margin, 3)}, one-sided 95% bound ${fmt(t.bound, 3)}`;
     return `${head}: ${iv}; non-inferiority ${m}, p = ${fmtP(t.p)}, Holm p = ${fmtP(t.pHolm)} — ${t.verdict}`;
@@ -72,7 +72,6 @@ export function testLine(t: Test, margin: number | null): string {
   return `${head}: ${iv}; p = ${fmtP(t.p)}, Holm p = ${fmtP(t.pHolm)} — ${t.verdict}`;
 }
 
-/** A comparison's test lines: every arm against the reference on the final validation loss. */
 /** The lines under a comparison's table, in the report and in the lab: its tests, then what else the arms measured. */
 export function comparisonVerdicts(r: SuiteResults, c: Comparison, inf: SuiteInference = suiteInference(r)): string[] {
   return [...inf.tests.filter((t) => t.comparison === c.id).map((t) => testLine(t, inf.margin.value)), ...separationLine(r, c)];
@@ -87,12 +86,13 @@ function comparisonSection(r: SuiteResults, c: Comparison, cols: ReportColumn[],
 
 /** Whether width sharing's copies separated, for comparisons with width-share arms (exact copies stay at 0). */
 function separationLine(r: SuiteResults, c: Comparison): string[] {
+  const e = (v: number) => (v === 0 ? '0' : v.toExponential(1));
   const parts = c.arms.flatMap((arm) => {
-    const xs = r.runs.filter((x) => x.arm === arm && x.copySeparation !== undefined).map((x) => x.copySeparation!);
-    const e = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+    const xs = r.runs.flatMap((x) => (x.arm === arm && x.copySeparation !== undefined ? [x.copySeparation] : []));
+    if (xs.length === 0) return [];
     const lo = Math.min(...xs);
     const hi = Math.max(...xs);
-    return xs.length ? [`${arm} ${lo === hi ? e(lo) : `${e(lo)} to ${e(hi)}`}`] : [];
+    return [`${arm} ${lo === hi ? e(lo) : `${e(lo)} to ${e(hi)}`}`];
   });
   return parts.length ? [`FFN copies' separation at the first validation after growth (least separated pair, minimum over layers; 0 = exact copies): ${parts.join(', ')}`] : [];
 }

@@ -118,7 +118,7 @@ export function curveOf(record: RunRecord): SuiteCurvePoint[] {
   }
   return record.validation.map((p) => ({
     step: p.step, loss: p.loss, accuracy: p.accuracy, flops: flopsAt(p.step), wallMs: wallAt.get(p.step) ?? wall,
-    ...(typeof (p as { stderr?: unknown }).stderr === 'number' ? { stderr: (p as unknown as { stderr: number }).stderr } : {}),
+    ...(p.stderr !== undefined ? { stderr: p.stderr } : {}),
   }));
 }
 
@@ -163,7 +163,7 @@ export function validateSuiteResults(x: unknown): SuiteResults {
   if (x.version === 1) Object.assign(s, { design: 'lab', margin: null, gateMargin: DEFAULT_GATE_MARGIN, evalBatches: 8 });
   if (!DESIGN_NAMES.includes(s.design as DesignName)) fail(`its settings.design is ${JSON.stringify(s.design ?? null)}, not one of ${DESIGN_NAMES.join(', ')}`);
   if (!(s.margin === null || (isNum(s.margin) && s.margin > 0)) || !(isNum(s.gateMargin) && s.gateMargin >= 0)) fail('its settings.margin (null or a positive number) or settings.gateMargin (a number ≥ 0) is damaged');
-  if (!(isNum(s.evalBatches) && Number.isInteger(s.evalBatches) && s.evalBatches >= 1)) fail('its settings.evalBatches (a positive whole number) is missing or damaged');
+  if (!isCount(s.evalBatches)) fail('its settings.evalBatches (a positive whole number) is missing or damaged');
   if (!Array.isArray(x.runs) || !Array.isArray(x.controls) || !Array.isArray(x.arms) || !Array.isArray(x.commands) || !isObj(x.machine)) fail('runs, controls, arms, commands or machine is missing');
   x.runs.forEach((r: unknown, i: number) => {
     const at = `runs[${i}]`;

@@ -1,30 +1,84 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { runRow, screenshots, stepCount, tinyExperiment } from './fixtures/lab.ts';
+import { expectAccessible } from './fixtures/a11y.ts';
+import { PHONE, runRow, screenshots, tinyExperiment } from './fixtures/lab.ts';
+import { STALL_MS, runOf, waitForStatus, waitForStep, type LabNow } from './fixtures/progress.ts';
 
-// Collects main-thread long tasks (> 50 ms) from the first script on, for the bench figure below.
+/** Steps a run has completed, from its Steps cell ("12 / 30"). */
+function stepsOf(now: LabNow, label: string): number {
+  return Number(runOf(now, label)?.steps.split(' / ')[0]);
+}
+
+const SUITE_RESULTS = new URL('./fixtures/suite/results.json', import.meta.url).pathname;
+/** A main-thread task this long is a visibly frozen page, whatever the machine load. */
+const FREEZE_MS = 500;
+
+interface Timed {
+  start: number;
+  duration: number;
+}
+/** A long animation frame (> 50 ms) with the scripts that ran in it: what a long task was doing. */
+interface Frame extends Timed {
+  scripts: string[];
+}
+type Watched = Window & { __longtasks: Timed[]; __frames: Frame[] };
+
+// Collects main-thread long tasks (> 50 ms) from the first script on, for the bound checked below,
+// and the long animation frames that say which scripts made them.
 test.beforeEach(async ({ page }) => {
   await page.addInitScript(() => {
-    const w = window as unknown as { __longtasks: { start: number; duration: number }[] };
+    const w = window as unknown as Watched;
     w.__longtasks = [];
+    w.__frames = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as (PerformanceEntry & { scripts: { invoker: string; sourceFunctionName: string; duration: number }[] })[]) {
+        const scripts = e.scripts.map((x) => `${x.invoker} ${x.sourceFunctionName} ${Math.round(x.duration)} ms`);
+        w.__frames.push({ start: e.startTime, duration: e.duration, scripts });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
   });
 });
 
-test('queues baseline and compound on WebGPU, pauses and resumes, and compares them', async ({ page }, testInfo) => {
-  test.setTimeout(480_000);
+test('queues baseline and compound on WebGPU, pauses, stops and continues, and compares them', async ({ page }, testInfo) => {
+  // Every wait below fails when the lab stops making progress (STALL_MS), never on a total budget.
+  test.setTimeout(0);
+  // A resource that fails shows up as a console error (the favicon is not a page request).
+  const failed: string[] = [];
+  page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
+  page.on('console', (m) => m.type() === 'error' && /Failed to load resource/.test(m.text()) && failed.push(`${m.text()} ${m.location().url}`));
   await page.goto('/');
 
-  await test.step('backend badge names WebGPU', async () => {
+  await test.step('backend badge names WebGPU, and nothing failed to load', async () => {
     // "auto" times the backends and here (SwiftShader) picks wasm; this test is WebGPU's, so it asks for it.
     await page.getByRole('combobox', { name: 'Backend' }).selectOption('webgpu');
-    await expect(page.getByRole('status', { name: 'Backend: webgpu' })).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByRole('status', { name: 'Backend: webgpu' })).toBeVisible({ timeout: STALL_MS });
     await expect(page.getByRole('alert').filter({ hasText: 'unavailable' })).toHaveCount(0);
+    expect(failed).toEqual([]);
   });
 
-  await test.step('build: tiny model, 40 steps, queue baseline and compound', async () => {
+  await test.step('the builder shows every config error at once, each beside its field', async () => {
+    await page.getByLabel('Peak learning rate').fill('-1');
+    await page.getByLabel('Seed').fill('-2');
+    await page.getByLabel('Validate every (steps)').fill('0');
+    for (const [field, message] of [
+      ['Peak learning rate', /got -1$/],
+      ['Seed', /got -2$/],
+      ['Validate every (steps)', /got 0$/],
+    ] as const) {
+      await expect(page.getByLabel(field)).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.getByLabel(field)).toHaveAccessibleDescription(message);
+    }
+    await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeDisabled();
+    await expect(page.getByRole('region', { name: 'Run controls' }).getByText('Start is disabled')).toContainText('3 problems');
+    await expectAccessible(page, testInfo, 'builder with errors');
+    await page.getByLabel('Peak learning rate').fill('0.004');
+    await page.getByLabel('Seed').fill('1');
+  });
+
+  await test.step('build: tiny model, 30 steps, queue baseline and compound', async () => {
     await tinyExperiment(page, 30);
     await screenshots(page, testInfo, 'builder');
     const queue = page.getByRole('region', { name: 'Queue' });
@@ -34,30 +88,51 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
     await expect(queue.getByRole('list', { name: 'Queued runs' }).getByRole('listitem')).toHaveCount(2);
   });
 
-  await test.step('Start runs the queue; Pause holds the step count, Step adds one, Resume continues', async () => {
+  await test.step('Start runs the queue; Pause holds the step count, Step adds one', async () => {
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect.poll(() => stepCount(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
+    await waitForStep(page, 'at least 3', (s) => s >= 3);
     await page.getByRole('button', { name: 'Pause' }).click();
-    await expect(page.getByRole('button', { name: 'Resume' })).toBeEnabled();
-    const paused = await stepCount(page);
-    await page.waitForTimeout(3000);
-    expect(await stepCount(page)).toBe(paused);
-    await page.getByRole('button', { name: 'Step', exact: true }).click();
-    await expect.poll(() => stepCount(page), { timeout: 30_000 }).toBe(paused + 1);
-    await page.getByRole('button', { name: 'Resume' }).click();
-    await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(paused + 1);
+    const at = stepsOf(await waitForStatus(page, 'baseline', 'paused'), 'baseline');
+    // A fixed wait is right here: it looks for something that must not happen, so load cannot fail it.
+    await page.waitForTimeout(2000);
+    await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText(`${at} / 30`);
     await screenshots(page, testInfo, 'running');
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await waitForStep(page, `${at + 1} after one step`, (s) => s === at + 1);
   });
 
-  await test.step('long tasks on the main thread while compound trains (bench figure)', async () => {
-    await expect(runRow(page, 'compound')).toContainText('running', { timeout: 180_000 });
+  await test.step('Stop ends the run and holds the queue; Continue goes on from its step; Pause and Resume act on it', async () => {
+    // Stopped while paused: a running tiny run can reach its end between two reads of the counter.
+    await page.getByRole('button', { name: 'Stop' }).click();
+    const at = stepsOf(await waitForStatus(page, 'baseline', 'stopped'), 'baseline');
+    expect(at).toBeLessThan(30);
+    await waitForStatus(page, 'compound', 'queued');
+    // Once the checkpoint taken at the stop is stored.
+    const resume = page.getByRole('button', { name: `Continue baseline from step ${at}` });
+    await expect(resume).toBeEnabled({ timeout: STALL_MS });
+    await resume.click();
+    await waitForStatus(page, 'baseline', 'running');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const paused = stepsOf(await waitForStatus(page, 'baseline', 'paused'), 'baseline');
+    expect(paused).toBeGreaterThanOrEqual(at);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await waitForStatus(page, 'baseline', 'done');
+    await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText('30 / 30');
+  });
+
+  await test.step('main-thread long tasks while compound trains in the worker: recorded, none a freeze', async () => {
+    // A continued run holds the queue, as Stop did: Start runs what is left of it.
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await waitForStatus(page, 'compound', 'running');
     const from = await page.evaluate(() => performance.now());
-    await expect(runRow(page, 'compound')).toContainText('done', { timeout: 300_000 });
+    // Cheap DOM reads only while measuring: role lookups would be long tasks of their own.
+    await waitForStatus(page, 'compound', 'done');
     const to = await page.evaluate(() => performance.now());
-    const tasks = await page.evaluate(
-      ([a, b]) => (window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks.filter((t) => t.start >= a && t.start <= b),
-      [from, to],
-    );
+    const { tasks, frames } = await page.evaluate(([a, b]) => {
+      const w = window as unknown as Watched;
+      const inside = (t: Timed) => t.start + t.duration >= a && t.start <= b;
+      return { tasks: w.__longtasks.filter(inside), frames: w.__frames.filter(inside) };
+    }, [from, to]);
     const durations = tasks.map((t) => t.duration).sort((x, y) => x - y);
     const figure = {
       what: 'main-thread long tasks (PerformanceObserver "longtask", > 50 ms) while the compound run trains in the worker',
@@ -67,22 +142,29 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
       count: tasks.length,
       totalMs: Math.round(durations.reduce((s, d) => s + d, 0)),
       maxMs: durations.length ? Math.round(durations[durations.length - 1]) : 0,
-      p95Ms: durations.length ? Math.round(durations[Math.min(durations.length - 1, Math.floor(0.95 * durations.length))]) : 0,
       durationsMs: durations.map(Math.round),
+      frames: frames.map((f) => ({ ms: Math.round(f.duration), scripts: f.scripts })),
       measuredAt: new Date().toISOString(),
     };
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/longtasks.json', `${JSON.stringify(figure, null, 2)}\n`);
     await testInfo.attach('longtasks.json', { body: JSON.stringify(figure, null, 2), contentType: 'application/json' });
+    // The 50 ms goal is recorded above, not asserted: on 2 shared cores the GPU process running
+    // SwiftShader preempts the main thread, so its 5-30 ms renders read as 50-80 ms tasks (over
+    // 200 ms under load). What is asserted is that the page never freezes for half a second.
+    expect(figure.maxMs, `a main-thread task froze the page while training: ${JSON.stringify(figure)}`).toBeLessThan(FREEZE_MS);
   });
 
   await test.step('both curves, both timelines and a filled comparison table', async () => {
-    await expect(runRow(page, 'baseline')).toContainText('done');
     const loss = page.getByRole('region', { name: 'Loss curve' });
     // Two runs, each with a training and a validation line.
     await expect(loss.locator('.recharts-line')).toHaveCount(4);
     await expect(loss.getByRole('listitem').filter({ hasText: 'baseline' })).toBeVisible();
     await expect(loss.getByRole('listitem').filter({ hasText: 'compound' })).toBeVisible();
+    // The chart's text alternative: its name and each line's values.
+    const surface = loss.locator('svg.recharts-surface').first();
+    await expect(surface.locator(':scope > title')).toHaveText('Loss curve');
+    await expect(surface.locator(':scope > desc')).toHaveText(/baseline train: from .* to .*compound validation: from/);
 
     const timeline = page.getByRole('region', { name: 'Stage timeline' });
     await expect(timeline.getByRole('list', { name: 'Stages of baseline' }).getByRole('listitem')).toHaveCount(1);
@@ -105,6 +187,25 @@ test('queues baseline and compound on WebGPU, pauses and resumes, and compares t
     // Training on WebGPU learns: an untrained model's MLM loss is about ln(vocab 2000) = 7.60.
     const finalValLoss = Number(await base.getByRole('cell').nth(2).textContent());
     expect(finalValLoss).toBeLessThan(Math.log(2000) - 0.3);
-    await screenshots(page, testInfo, 'comparison');
+  });
+
+  await test.step('every panel, light and dark, desktop and phone: no serious accessibility violation, no sideways scroll', async () => {
+    // The suite panel shows its tables and charts only with results open.
+    await page.getByRole('region', { name: 'Suite results' }).getByLabel('Open suite results').setInputFiles(SUITE_RESULTS);
+    await expect(page.getByRole('region', { name: 'Suite results' }).getByRole('table').first()).toBeVisible();
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await expectAccessible(page, testInfo, `lab ${scheme} 1280`);
+      await page.setViewportSize(PHONE);
+      await expectAccessible(page, testInfo, `lab ${scheme} 390`);
+      const widths = await page.evaluate(() => {
+        const runs = document.querySelector('section[aria-label="Runs"] .table-wrap');
+        return { page: document.documentElement.scrollWidth, runs: runs ? runs.scrollWidth - runs.clientWidth : 0 };
+      });
+      expect(widths.page, 'the page does not scroll sideways at 390 px').toBeLessThanOrEqual(PHONE.width);
+      expect(widths.runs, 'the Runs table does not scroll sideways at 390 px').toBe(0);
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await screenshots(page, testInfo, 'comparison', ['light', 'dark']);
   });
 });

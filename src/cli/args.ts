@@ -48,16 +48,26 @@ export function nonNegativeInt(flag: string, value: string | boolean | undefined
   return positiveInt(flag, value, fallback);
 }
 
-/** Runs a command; usage and config mistakes print one line and exit 2, never a stack trace. */
-export async function runCli(main: () => Promise<void>): Promise<void> {
+/** A message as one line: a value the user typed may hold newlines, which would split it. */
+export function oneLine(message: string): string {
+  return message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+}
+
+/**
+ * Runs a command. Exit codes (README, `growlab --help`): 2 for bad input (usage and config
+ * mistakes), one line; 1 for an internal error (a bug), one line, with the stack trace only
+ * under `--debug`. Commands set 3 themselves when a run diverged.
+ */
+export async function runCli(main: () => Promise<void>, debug = false): Promise<void> {
   try {
     await main();
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
-      process.stderr.write(`growlab: ${e.message}\n`);
+      process.stderr.write(`growlab: ${oneLine(e.message)}\n`);
       process.exit(2);
     }
-    process.stderr.write(`growlab: ${(e as Error).stack ?? String(e)}\n`);
+    const detail = debug ? ((e as Error).stack ?? String(e)) : `internal error: ${oneLine(e instanceof Error ? e.message : String(e))} (rerun with --debug for the stack trace)`;
+    process.stderr.write(`growlab: ${detail}\n`);
     process.exit(1);
   }
 }

@@ -1,9 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeAtomic } from '../node/write-atomic.ts';
+import { checkOutputs, makeOutputDir } from './outputs.ts';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend-names.ts';
-import { matmulGflops, measureSchedule, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
+import { MatmulRate, measureSchedule, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
 import { fusedOn, setFused } from '../core/kernels/ops.ts';
 import { K } from '../core/kernels/spec.ts';
 import { SIZES, SIZE_NAMES, type SizeName } from '../core/model/config.ts';
@@ -36,11 +38,11 @@ function list<T extends string>(flag: string, value: unknown, allowed: readonly 
   return items as T[];
 }
 
-/** Kernels and wall time of one size on the active backend, with mfu against this run's matmul rate. */
-async function measure(size: SizeName, corpus: Awaited<ReturnType<typeof loadCorpus>>, backend: string, steps: number, matmul: number) {
+/** Kernels and wall time of one size on the active backend (mfu is added once the matmul rate is known). */
+async function measure(size: SizeName, corpus: Awaited<ReturnType<typeof loadCorpus>>, backend: string, steps: number) {
   // A lab step on cpu takes minutes: time fewer steps, and stop after two minutes.
   const m: StepMeasurement = await measureTraining(size, corpus, backend, { steps, warmup: size === 'lab' ? 1 : 2, maxMs: 120_000 });
-  return { ...m, mfu: m.gflops / matmul, estimatedBytes: estimateTrainingBytes(SIZES[size].model, SIZES[size].train) };
+  return { ...m, estimatedBytes: estimateTrainingBytes(SIZES[size].model, SIZES[size].train) };
 }
 
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -56,12 +58,16 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (scheduleBackend !== 'none' && !NODE_BACKENDS.includes(scheduleBackend as BackendName)) {
     throw new UsageError(`--schedule-backend: unknown backend "${scheduleBackend}" (allowed: ${NODE_BACKENDS.join(', ')}, none)`);
   }
+  // A bench takes minutes: a bad --out is refused before it starts. The bench's file is a
+  // measurement, remade on each run, so replacing the last one needs no --force.
+  makeOutputDir('--out', dirname(out));
+  checkOutputs([{ what: '--out', path: out }], { force: true });
   tf.enableProdMode();
   const corpus = await loadCorpus();
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, platform: process.platform },
-    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, measured in this run. kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run.',
+    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, the fastest of the samples taken in this run (before the sizes and after each). kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run.',
   };
   const backends: Record<string, unknown> = {};
   for (const name of wanted) {
@@ -73,9 +79,9 @@ export async function benchCommand(argv: string[]): Promise<void> {
       console.error(`bench: ${name} unavailable: ${(e as Error).message}`);
       continue;
     }
-    const n = quick ? 256 : 1024;
-    const matmul = await matmulGflops(n, quick ? 2 : 5);
-    const perSize: Record<string, unknown> = {};
+    const matmul = new MatmulRate(quick ? 256 : 1024, quick ? 2 : 5);
+    await matmul.sample();
+    const perSize: Record<string, { fits: false; estimatedBytes: number; limitBytes: number } | { fused: Awaited<ReturnType<typeof measure>>; reference?: Awaited<ReturnType<typeof measure>> }> = {};
     for (const size of sizes) {
       const limit = memoryLimitBytes(choice.name);
       const need = estimateTrainingBytes(SIZES[size].model, SIZES[size].train);
@@ -83,23 +89,34 @@ export async function benchCommand(argv: string[]): Promise<void> {
         perSize[size] = { fits: false, estimatedBytes: need, limitBytes: limit };
         continue;
       }
-      const fused = await measure(size, corpus, choice.name, steps, matmul);
-      const row: Record<string, unknown> = { ...fused, fusedPath: fusedOn(K.adamw) };
-      console.error(`bench: ${name} ${size}: ${fused.kernelsPerStep} kernels, ${(fused.secondsPerStep * 1000).toFixed(0)} ms/step, ${fused.gflops.toFixed(2)} GFLOP/s, mfu ${(100 * fused.mfu).toFixed(0)}%`);
+      const fused = await measure(size, corpus, choice.name, steps);
+      await matmul.sample();
+      console.error(`bench: ${name} ${size}: ${fused.kernelsPerStep} kernels, ${(fused.secondsPerStep * 1000).toFixed(0)} ms/step, ${fused.gflops.toFixed(2)} GFLOP/s`);
+      perSize[size] = { fused };
       if (referenceSizes.includes(size)) {
         setFused(false, 'bench reference');
         try {
-          const ref = await measure(size, corpus, choice.name, steps, matmul);
-          row.reference = ref;
-          row.speedupOverReference = ref.secondsPerStep / fused.secondsPerStep;
+          const ref = await measure(size, corpus, choice.name, steps);
+          await matmul.sample();
+          perSize[size] = { fused, reference: ref };
           console.error(`bench: ${name} ${size} reference: ${ref.kernelsPerStep} kernels, ${(ref.secondsPerStep * 1000).toFixed(0)} ms/step`);
         } finally {
           setFused(true);
         }
       }
-      perSize[size] = row;
     }
-    backends[name] = { available: true, adapter: choice.adapter, matmul: { n, gflops: matmul }, sizes: perSize };
+    const withMfu = <T extends { gflops: number }>(m: T) => ({ ...m, mfu: m.gflops / matmul.best });
+    const rows = Object.fromEntries(Object.entries(perSize).map(([size, r]) => {
+      if (!('fused' in r)) return [size, r];
+      const row: Record<string, unknown> = { ...withMfu(r.fused), fusedPath: fusedOn(K.adamw) };
+      if (r.reference) {
+        row.reference = withMfu(r.reference);
+        row.speedupOverReference = r.reference.secondsPerStep / r.fused.secondsPerStep;
+      }
+      console.error(`bench: ${name} ${size}: mfu ${(100 * r.fused.gflops / matmul.best).toFixed(0)}% (matmul ${matmul.best.toFixed(1)} GFLOP/s, best of ${matmul.samples.length})`);
+      return [size, row];
+    }));
+    backends[name] = { available: true, adapter: choice.adapter, matmul: { n: matmul.n, gflops: matmul.best, samples: matmul.samples }, sizes: rows };
   }
   result.backends = backends;
 
@@ -127,7 +144,6 @@ export async function benchCommand(argv: string[]): Promise<void> {
   } catch {
     result.mainThreadLongTasks = 'not measured yet: run the e2e tests (npm run test:e2e), which write bench-results/longtasks.json';
   }
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify(result, null, 2));
+  writeAtomic(out, JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result));
 }

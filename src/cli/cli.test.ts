@@ -17,6 +17,9 @@ describe('growlab bad input', () => {
     [['flops', '--preset', 'compound', '--model', 'gpt'], /--model: unknown value "gpt"/],
     [['growth-check', '--op', 'depth.teleport'], /op: unknown growth operator "depth\.teleport"; valid: depth\.stack/],
     [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, garden, bench, suite, eval\)/],
+    // A newline inside a value is shown escaped, so the message stays one line.
+    [['train', '--preset', 'stack\nbaseline'], /--preset: unknown value "stack\\nbaseline"/],
+    [['flops', '--debug', '--preset', 'nope'], /--preset: unknown value "nope"/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
     const r = await growlab(args);
     expect(r.code).toBe(2);
@@ -29,10 +32,11 @@ describe('growlab bad input', () => {
 describe('growlab --help', () => {
   const COMMANDS = ['train', 'growth-check', 'flops', 'garden', 'bench', 'suite', 'eval'];
 
-  it('lists every command', async () => {
+  it('lists every command and the exit codes', async () => {
     const r = await growlab(['--help']);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    expect(r.stdout).toMatch(/exit codes: 0 ok, 1 internal error \(a bug\), 2 bad input .*, 3 the run diverged/);
   });
 
   it.each(COMMANDS)('%s --help names every flag the command accepts', async (cmd) => {

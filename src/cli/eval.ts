@@ -8,6 +8,7 @@ import { checkGenreTask, GENRE_TASKS } from '../core/eval/genre-data.ts';
 import { evaluateGenre, GENRE_MODES, type GenreEvalResult, type GenreMode } from '../core/eval/genre.ts';
 import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../core/model/config.ts';
 import { disposeParams, initParams, type Params } from '../core/model/params.ts';
+import { readRunRecord } from '../core/train/run-file.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { MAX_CHECKPOINT_BYTES, MAX_JSON_BYTES, readInput } from './inputs.ts';
@@ -29,8 +30,6 @@ export const EVAL_FLAGS = {
   'random-init': { type: 'boolean' },
 } as const;
 
-const RUN_FORMAT = 'growlab-run';
-const RUN_VERSION = 1;
 
 /** Where the encoder comes from: a checkpoint's weights, or (random init) only its shape. */
 export interface EvalSource {
@@ -54,31 +53,28 @@ function sameModel(a: ModelConfig, b: ModelConfig): boolean {
 
 /** A checkpoint file's encoder. */
 export async function sourceFromCheckpoint(path: string): Promise<EvalSource> {
-  const c = decodeCheckpoint(await readBytes('checkpoint', path));
+  const c = decodeCheckpoint(await readBytes('checkpoint', path), path);
   return { model: c.model, weights: () => checkpointParams(c), label: `${path} (step ${c.step})` };
 }
 
 /** The final checkpoint a run file (`growlab train --out run.json`) names, checked against the run's model. */
 export async function sourceFromRun(path: string): Promise<EvalSource> {
-  let run: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    run = JSON.parse(new TextDecoder().decode(await readBytes('run', path)));
+    parsed = JSON.parse(new TextDecoder().decode(await readBytes('run', path)));
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new ConfigError('run', `"${path}" is not JSON; expected a run file written by \`growlab train --out run.json\``);
   }
-  if (run?.format !== RUN_FORMAT || run.version !== RUN_VERSION) {
-    const got = run?.format === undefined ? 'no format field' : `format ${JSON.stringify(run.format)} version ${JSON.stringify(run.version)}`;
-    throw new ConfigError('run', `"${path}" has ${got}; expected format "${RUN_FORMAT}" version ${RUN_VERSION} (re-run \`growlab train --out run.json\` with this GrowLab)`);
-  }
-  if (typeof run.checkpoint !== 'string' || run.checkpoint === '') {
+  const run = readRunRecord(parsed, path);
+  if (run.checkpoint === undefined || run.checkpoint === '') {
     throw new ConfigError('run', `"${path}" names no checkpoint; train with \`growlab train --out run.json\`, which writes run.safetensors beside it, or pass --checkpoint FILE`);
   }
   const ckptPath = resolve(dirname(path), run.checkpoint);
   const source = await sourceFromCheckpoint(ckptPath);
-  const runModel = (run.config as { model?: ModelConfig } | undefined)?.model;
-  if (!runModel || !sameModel(runModel, source.model)) {
-    throw new ConfigError('checkpoint', `${ckptPath} holds a model of ${shape(source.model)}, but the run file's model is ${runModel ? shape(runModel) : 'missing'}; the checkpoint is from another run or an unfinished growth stage`);
+  const runModel = run.config.model;
+  if (!sameModel(runModel, source.model)) {
+    throw new ConfigError('checkpoint', `${ckptPath} holds a model of ${shape(source.model)}, but the run file's model is ${shape(runModel)}; the checkpoint is from another run or an unfinished growth stage`);
   }
   return { ...source, label: `${path} -> ${source.label}` };
 }

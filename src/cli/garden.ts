@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { writeAtomic } from '../node/write-atomic.ts';
+import { checkOutputs } from './outputs.ts';
 import { SIZE_NAMES, SIZES, defaultLr, type SizeName } from '../core/model/config.ts';
 import type { ExperimentConfig } from '../core/run/config.ts';
 import { validateExperiment } from '../core/run/config.ts';
@@ -45,7 +46,9 @@ export async function gardenCommand(argv: string[]): Promise<void> {
   const yaml = modelGardenConfig(cfg, scale);
   const { notes, stages, totalSteps } = gardenPlan(cfg, scale);
   if (typeof v.out === 'string') {
-    writeFileSync(v.out, yaml);
+    // A config is derived from the flags and remade at will: replacing one needs no --force.
+    checkOutputs([{ what: '--out', path: v.out }], { force: true });
+    writeAtomic(v.out, yaml);
     console.log(`wrote ${v.out}: ${stages.length} stages (${stages.map((s) => `${s.label} ×${s.numSteps}`).join(', ')}), ${totalSteps} steps`);
   } else {
     process.stdout.write(yaml);

@@ -60,6 +60,14 @@ function caseFor(op: GrowthOperator, target: ModelConfig, seqLen: number): Case 
   if (dim === 'depth') {
     return { ...same, from: { ...target, layers: 2 }, to: { ...target, layers: 4 }, ops: { ...ops, depth: name as GrowthOps['depth'] } };
   }
+  // d 16 → 32: at 2 heads the head dimension doubles (hidden.*); from 1 head, heads.add doubles the heads.
+  if (dim === 'hidden') {
+    return { ...same, from: { ...target, hidden: target.hidden / 2 }, ops: { ...ops, hidden: name as NonNullable<GrowthOps['hidden']> } };
+  }
+  if (dim === 'heads') {
+    if (target.heads % 2 !== 0) throw new Error(`growth-check: heads.add needs an even number of heads in the target, got ${target.heads}`);
+    return { ...same, from: { ...target, hidden: target.hidden / 2, heads: target.heads / 2 } };
+  }
   if (name === 'factorize') return { ...same, from: { ...target, ffnRank: Math.max(1, Math.floor(target.hidden / 4)) } };
   if (dim === 'width') return { ...same, from: { ...target, ffn: target.ffn / 2 }, ops: { ...ops, width: name as GrowthOps['width'] } };
   if (name === 'truncate') return { ...same, trainSeqLen: seqLen / 2 };

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>>
 const HELP: Record<string, string> = {
   train: `train a mini-BERT over a growth schedule
                 (--size tiny|small|deep|lab, --steps N, --seed S, --backend cpu|wasm|webgpu (default wasm), --preset NAME,
+                 --schedule FILE.json (stages no preset makes, e.g. hiddenDiv/headsDiv to grow d and heads; instead of --preset),
                  --norm pre|post (default pre; each has its own default --lr), --layers, --hidden, --heads, --ffn, --lr,
                  --eval-every N, --eval-batches N (validation set, same for every seed; the curve's points use its first tenth), --out run.json, --json,
                  --save-every N, --checkpoint-out FILE.safetensors, --resume FILE.safetensors, --stop-after STEP,
@@ -45,10 +46,15 @@ const HELP: Record<string, string> = {
 const line = (cmd: string): string => `  ${cmd.padEnd(14)}${HELP[cmd]}`;
 const USAGE = `usage: growlab <command> [flags]   (growlab <command> --help for one command)
 commands:
-${Object.keys(COMMANDS).map(line).join('\n')}`;
+${Object.keys(COMMANDS).map(line).join('\n')}
+every command also takes --debug (a stack trace for internal errors)
+exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line saying what to fix), 3 the run diverged`;
+
+const args = process.argv.slice(2);
+const debug = args.includes('--debug');
 
 await runCli(async () => {
-  const [cmd, ...rest] = process.argv.slice(2);
+  const [cmd, ...rest] = args.filter((a) => a !== '--debug');
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return;
@@ -60,4 +66,4 @@ await runCli(async () => {
     return;
   }
   await (await load())(rest);
-});
+}, debug);

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from './args.ts';
 import { growlab } from './growlab.test-helper.ts';
-import { checkOutputs } from './outputs.ts';
+import { checkOutputs, makeOutputDir } from './outputs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'growlab-outputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +33,46 @@ describe('checkOutputs', () => {
     writeFileSync(existing, '{"kept":true}');
     refuses(() => checkOutputs([{ what: '--out', path: existing }], { force: false }), /--out \(.*old\.json\) already exists; pass --force to replace it/);
     expect(() => checkOutputs([{ what: '--out', path: existing }], { force: true })).not.toThrow();
+  });
+});
+
+describe('makeOutputDir', () => {
+  it('creates the missing folders, one level at a time', () => {
+    const deep = join(dir, 'made', 'a', 'b');
+    makeOutputDir('--out', deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+  });
+
+  it('refuses at once where a level cannot be made (under /proc, where recursive mkdir loops) or a file stands in the way', () => {
+    if (existsSync('/proc/self')) refuses(() => makeOutputDir('--out', '/proc/growlab-test/x'), /--out \(\/proc\/growlab-test\/x\): cannot create the folder \/proc\/growlab-test \(E[A-Z]+\)/);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    refuses(() => makeOutputDir('--out', join(file, 'sub')), /is not a folder; pick another path/);
+    refuses(() => makeOutputDir('--out', ' '), /--out: the path is empty/);
+  });
+});
+
+describe('output paths of the other commands, refused before any work', () => {
+  const oneLine = (r: { code: number | null; stderr: string }) => {
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  };
+
+  it('suite --out under /proc ends with one line instead of looping', async () => {
+    if (!existsSync('/proc/self')) return;
+    expect(oneLine(await growlab(['suite', '--size', 'tiny', '--seeds', '1', '--out', '/proc/growlab-test/suite']))).toMatch(/cannot create the folder \/proc\/growlab-test/);
+  });
+
+  it('bench --out naming a folder is refused before the bench runs, and nothing is written', async () => {
+    const before = readdirSync(dir).sort();
+    expect(oneLine(await growlab(['bench', '--backends', 'cpu', '--sizes', 'tiny', '--out', dir]))).toMatch(/--out \(.*\) is a directory/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('garden --out in a missing folder is refused', async () => {
+    expect(oneLine(await growlab(['garden', '--preset', 'compound', '--out', join(dir, 'nope', 'g.yaml')]))).toMatch(/the folder .*nope does not exist/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -42,5 +42,37 @@ export function checkOutputs(outputs: OutputFile[], opts: { force: boolean; read
     } catch {
       throw new UsageError(`${what} (${path}): the folder ${folder} is not writable`);
     }
+  }
+}
+
+/**
+ * Creates an output folder and the missing folders above it, one level at a time from the nearest
+ * one that exists. Node's recursive mkdir retries forever where a parent exists but refuses a child
+ * (a path under /proc); one attempt per level ends instead, with the reason.
+ */
+export function makeOutputDir(what: string, dir: string): void {
+  if (dir.trim() === '') throw new UsageError(`${what}: the path is empty; give a folder name such as results`);
+  const missing: string[] = [];
+  let at = resolve(dir);
+  let st = statOrNull(at);
+  while (!st) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+    st = statOrNull(at);
+  }
+  if (st && !st.isDirectory()) throw new UsageError(`${what} (${dir}): ${at} is not a folder; pick another path`);
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (e) {
+      throw new UsageError(`${what} (${dir}): cannot create the folder ${folder} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pick a path in a writable folder`);
+    }
+  }
+  try {
+    accessSync(resolve(dir), constants.W_OK);
+  } catch {
+    throw new UsageError(`${what} (${dir}): the folder is not writable`);
   }
 }

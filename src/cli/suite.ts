@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,6 +21,7 @@ import { writeAtomic } from '../node/write-atomic.ts';
 import { MAX_JSON_BYTES, readInput } from './inputs.ts';
 import { UsageError, choice, parseFlags, positiveInt, positiveNumber } from './args.ts';
 import { svgToPng } from './png.ts';
+import { makeOutputDir } from './outputs.ts';
 
 export const SUITE_FLAGS = {
   size: { type: 'string' },
@@ -59,7 +60,7 @@ async function readExisting(path: string, resume: boolean, settings: SuiteSettin
     if (e instanceof UsageError) throw e;
     throw new UsageError(`--resume: cannot read ${path} (${(e as Error).message.split('\n')[0]}); move it away or pick another --out directory`);
   }
-  const r = validateSuiteResults(parsed);
+  const r = validateSuiteResults(parsed, path);
   if (r.version !== SUITE_VERSION) throw new UsageError(`--resume: ${path} was written by an earlier GrowLab (suite format version ${r.version}); start a new suite in another --out directory`);
   const diff = settingsDiff(r.settings, settings);
   if (diff.length) throw new UsageError(`--resume: ${path} was made with other settings (${diff.join('; ')}); rerun with the same flags or pick another --out directory`);
@@ -181,11 +182,7 @@ export async function suiteCommand(argv: string[]): Promise<void> {
   if (existing && armsThere !== plan.arms.map((a) => a.name).join(',')) {
     throw new UsageError(`--resume: ${resultsPath} was made with other arms (${armsThere}); rerun with the same --arms or pick another --out directory`);
   }
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`--out: cannot create directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  makeOutputDir('--out', dir);
   tf.enableProdMode();
   const backend = await useNodeBackend(backendName);
   const results = existing ?? freshResults(settings, plan, backend.name);

@@ -1,7 +1,8 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SIZES, SIZE_NAMES, defaultLr, validateModelConfig, type SizeName } from '../core/model/config.ts';
-import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
+import { PRESET_NAMES, scheduleSpecSchema, type PresetName, type ScheduleSpec } from '../core/schedule/spec.ts';
+import { parseFormat } from '../core/schema/parse.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
 import { type ExperimentConfig } from '../core/run/config.ts';
@@ -23,6 +24,7 @@ export const TRAIN_FLAGS = {
   seed: { type: 'string' },
   backend: { type: 'string' },
   preset: { type: 'string' },
+  schedule: { type: 'string' },
   norm: { type: 'string' },
   layers: { type: 'string' },
   hidden: { type: 'string' },
@@ -42,10 +44,29 @@ export const TRAIN_FLAGS = {
 } as const;
 
 /** Flags that define the run; with --resume the checkpoint defines it instead. */
-const CONFIG_FLAGS = ['size', 'steps', 'seed', 'preset', 'norm', 'layers', 'hidden', 'heads', 'ffn', 'lr', 'eval-every', 'eval-batches'] as const;
+const CONFIG_FLAGS = ['size', 'steps', 'seed', 'preset', 'schedule', 'norm', 'layers', 'hidden', 'heads', 'ffn', 'lr', 'eval-every', 'eval-batches'] as const;
 
 async function readCheckpointFile(path: string): Promise<Checkpoint> {
-  return decodeCheckpoint(await readInput('resume', path, MAX_CHECKPOINT_BYTES));
+  return decodeCheckpoint(await readInput('resume', path, MAX_CHECKPOINT_BYTES), path);
+}
+
+/** A schedule file is a few stages of JSON; anything near this is not one. */
+const MAX_SCHEDULE_BYTES = 1 << 20;
+
+/**
+ * --schedule FILE: a ScheduleSpec as JSON (what run records hold under config.schedule), for
+ * stages no preset makes, e.g. growing d and heads with hiddenDiv/headsDiv. Its fields are
+ * checked here; how they fit the model is validateSchedule's, when the experiment is made.
+ */
+export async function readScheduleFile(path: string): Promise<ScheduleSpec> {
+  const text = new TextDecoder().decode(await readInput('schedule', path, MAX_SCHEDULE_BYTES));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--schedule: "${path}" is not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseFormat(scheduleSpecSchema, json, { format: 'schedule', file: path });
 }
 
 /** --checkpoint-out, else beside --out (run.json -> run.safetensors), else none. */
@@ -56,10 +77,12 @@ function checkpointPath(v: Record<string, string | boolean | undefined>): string
 }
 
 /** Builds the experiment a set of train flags describes (shared by train and bench). */
-export function experimentFromFlags(v: Record<string, string | boolean | undefined>): ExperimentConfig {
+export function experimentFromFlags(v: Record<string, string | boolean | undefined>, schedule?: ScheduleSpec): ExperimentConfig {
+  if (schedule && v.preset !== undefined) throw new UsageError('--schedule and --preset both name the stages to run; keep one');
   const size = choice<SizeName>('size', v.size, SIZE_NAMES, 'tiny');
   const base = SIZES[size];
-  const steps = positiveInt('steps', v.steps, base.train.steps);
+  // A schedule file's stages fix the run's length; a differing --steps is then reported by validation.
+  const steps = positiveInt('steps', v.steps, schedule ? schedule.stages.reduce((n, st) => n + st.steps, 0) : base.train.steps);
   const seed = nonNegativeInt('seed', v.seed, 1);
   const preset = choice<PresetName>('preset', v.preset, PRESET_NAMES, 'baseline');
   const norm = choice('norm', v.norm, ['pre', 'post'] as const, base.model.norm);
@@ -83,7 +106,7 @@ export function experimentFromFlags(v: Record<string, string | boolean | undefin
     warmupSteps: Math.min(base.train.warmupSteps, Math.max(1, Math.floor(steps / 10))),
   };
   validateModelConfig(model);
-  return { size, model, train, schedule: buildPreset(preset, steps, model), seed };
+  return { size, model, train, schedule: schedule ?? buildPreset(preset, steps, model), seed };
 }
 
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -93,7 +116,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const clash = CONFIG_FLAGS.filter((f) => v[f] !== undefined);
     if (clash.length) throw new UsageError(`--resume takes the run's config from the checkpoint; drop ${clash.map((f) => `--${f}`).join(', ')}`);
   }
-  const config = resumeFrom ? resumeFrom.config : experimentFromFlags(v);
+  const schedule = typeof v.schedule === 'string' ? await readScheduleFile(v.schedule) : undefined;
+  const config = resumeFrom ? resumeFrom.config : experimentFromFlags(v, schedule);
   const saveEvery = nonNegativeInt('save-every', v['save-every'], 0);
   const stopAfter = v['stop-after'] === undefined ? null : positiveInt('stop-after', v['stop-after'], 1);
   const ckptPath = checkpointPath(v);

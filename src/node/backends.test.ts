@@ -31,7 +31,7 @@ async function lossAndGrads(backend: 'cpu' | 'wasm'): Promise<{ loss: number; gr
 
 describe('Node backends', () => {
   // The wasm OneHot kernel once wrote int32 bits into float32 targets: the loss read 1e-44 and nothing trained.
-  // Gradients go through the explicit-transpose BatchMatMul of src/core/wasm-matmul.ts.
+  // Gradients go through the explicit-transpose BatchMatMul of s../core/wasm-kernels.ts.
   it('wasm computes the loss and gradients that cpu computes (an untrained model: loss about ln V)', async () => {
     const cpu = await lossAndGrads('cpu');
     const wasm = await lossAndGrads('wasm');

@@ -6,9 +6,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../core/backend.ts';
 import { type BackendChoice, type BackendName } from '../core/backend-names.ts';
 import { registerFusedKernels } from '../core/kernels/register.ts';
-import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
+import { patchWasmKernels } from '../core/wasm-kernels.ts';
 
-useExplicitTransposeOnWasm();
+patchWasmKernels();
 registerFusedKernels();
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

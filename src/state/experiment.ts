@@ -1,12 +1,12 @@
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, collectErrors } from '../core/errors.ts';
 import { SIZES } from '../core/model/config.ts';
-import { experimentFlops, validateExperiment, type ExperimentConfig } from '../core/run/config.ts';
+import { experimentErrors, experimentFlops, validateSettings, type ExperimentConfig } from '../core/run/config.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import type { PresetName, ScheduleSpec } from '../core/schedule/spec.ts';
 import type { BuilderState } from './builder.ts';
 import { opsOf, scheduleFromDims } from './dims.ts';
-import { firstIssue, issueOf, type FieldIssue } from './issue.ts';
+import { issueOf, type FieldIssue } from './issue.ts';
 
 export interface BuiltExperiment {
   /** The stages the builder stands for (null when they cannot be made, e.g. 0 steps). */
@@ -15,8 +15,8 @@ export interface BuiltExperiment {
   config: ExperimentConfig | null;
   /** The FLOPs plan; only for a valid config. */
   plan: ScheduleFlops | null;
-  /** The first problem, naming the field it is about; null when the config can run. */
-  issue: FieldIssue | null;
+  /** Every problem, each naming the field it is about, in check order; empty when the config can run. */
+  issues: FieldIssue[];
 }
 
 function baseConfig(s: BuilderState) {
@@ -44,15 +44,23 @@ function scheduleIssue(e: unknown): FieldIssue {
 
 /** Everything the builder shows and Start needs, from the builder's inputs. */
 export function buildExperiment(s: BuilderState): BuiltExperiment {
+  const base = { size: s.size, ...baseConfig(s), seed: s.seed };
   let schedule: ScheduleSpec;
   try {
     schedule = builderSchedule(s);
   } catch (e) {
-    return { schedule: null, config: null, plan: null, issue: scheduleIssue(e) };
+    // No stages to check, but the other settings can still each say what is wrong with them.
+    const rest = collectErrors((checks) => validateSettings(base, checks));
+    return { schedule: null, config: null, plan: null, issues: withoutRepeats([scheduleIssue(e), ...rest.map(issueOf)]) };
   }
-  const config: ExperimentConfig = { size: s.size, ...baseConfig(s), schedule, seed: s.seed };
-  const issue = firstIssue(() => validateExperiment(config));
-  return { schedule, config, plan: issue ? null : experimentFlops(config), issue };
+  const config: ExperimentConfig = { ...base, schedule };
+  const issues = experimentErrors(config).map(issueOf);
+  return { schedule, config, plan: issues.length ? null : experimentFlops(config), issues };
+}
+
+/** One issue per field and message: buildPreset and the validators can both object to the step count. */
+function withoutRepeats(issues: FieldIssue[]): FieldIssue[] {
+  return issues.filter((a, i) => issues.findIndex((b) => b.field === a.field && b.message === a.message) === i);
 }
 
 /** The same experiment with a preset's schedule instead (for the queue: same size, steps, seed, operators). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
-import { firstIssue, issueFor, issueOf } from './issue.ts';
+import { describeIssue, issueFor, issueOf, issuesFor } from './issue.ts';
 
 describe('issueOf', () => {
   it('takes the field from a ConfigError and strips it from the message', () => {
@@ -15,15 +15,25 @@ describe('issueOf', () => {
   });
 });
 
-describe('firstIssue / issueFor', () => {
-  it('reports null for a valid config and matches fields by path or pattern', () => {
-    expect(firstIssue(() => undefined)).toBeNull();
-    const issue = firstIssue(() => {
-      throw new ConfigError('train.lr', 'must be a positive number, got -1');
-    });
-    expect(issueFor(issue, 'train.lr')).toBe('must be a positive number, got -1');
-    expect(issueFor(issue, 'train.steps')).toBeNull();
-    expect(issueFor(issue, /^train\./)).toBe('must be a positive number, got -1');
-    expect(issueFor(null, 'train.lr')).toBeNull();
+describe('issueFor / issuesFor / describeIssue', () => {
+  const issues = [
+    { field: 'train.lr', message: 'must be a positive number, got -1' },
+    { field: 'stages[1].model.heads', message: 'heads must divide hidden' },
+    { field: 'stages[1].shape', message: 'must be an object' },
+    { field: 'train.lr', message: 'a later, derived complaint' },
+  ];
+  it('gives an input the first message about its field, matched by path or pattern', () => {
+    expect(issueFor(issues, 'train.lr')).toBe('must be a positive number, got -1');
+    expect(issueFor(issues, 'train.steps')).toBeNull();
+    expect(issueFor(issues, /^train\./)).toBe('must be a positive number, got -1');
+    expect(issueFor([], 'train.lr')).toBeNull();
+  });
+  it('gives a block every distinct message about the fields it speaks for', () => {
+    expect(issuesFor(issues, /^stages\[1\]/)).toEqual(['heads must divide hidden', 'must be an object']);
+    expect(issuesFor(issues, /^seed$/)).toEqual([]);
+  });
+  it('names the field in a one-line summary', () => {
+    expect(describeIssue(issues[0])).toBe('train.lr: must be a positive number, got -1');
+    expect(describeIssue({ field: '', message: 'something broke' })).toBe('something broke');
   });
 });

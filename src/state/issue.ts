@@ -19,19 +19,24 @@ export function issueOf(e: unknown): FieldIssue {
   return { field: '', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Runs a validator and reports its first complaint, or null when the config is valid. */
-export function firstIssue(validate: () => void): FieldIssue | null {
-  try {
-    validate();
-    return null;
-  } catch (e) {
-    return issueOf(e);
-  }
+function matches(issue: FieldIssue, pattern: string | RegExp): boolean {
+  return typeof pattern === 'string' ? issue.field === pattern : pattern.test(issue.field);
 }
 
-/** Whether an issue belongs to an input that shows fields matching `pattern` (exact path or RegExp). */
-export function issueFor(issue: FieldIssue | null, pattern: string | RegExp): string | null {
-  if (!issue) return null;
-  const hit = typeof pattern === 'string' ? issue.field === pattern : pattern.test(issue.field);
-  return hit ? issue.message : null;
+/**
+ * The message beside an input showing fields matching `pattern` (exact path or RegExp): the first
+ * one found, which is the most basic (a later check on the same field often follows from it).
+ */
+export function issueFor(issues: readonly FieldIssue[], pattern: string | RegExp): string | null {
+  return issues.find((i) => matches(i, pattern))?.message ?? null;
+}
+
+/** Every distinct message about fields matching `pattern`, for a block that speaks for several fields. */
+export function issuesFor(issues: readonly FieldIssue[], pattern: string | RegExp): string[] {
+  return [...new Set(issues.filter((i) => matches(i, pattern)).map((i) => i.message))];
+}
+
+/** One line naming a problem and its field, for places that show a summary rather than the field. */
+export function describeIssue(issue: FieldIssue): string {
+  return issue.field ? `${issue.field}: ${issue.message}` : issue.message;
 }

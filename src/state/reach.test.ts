@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cumulativeAt, piecewiseCost, speedupToReach, stepToReach, type CostedRun } from './reach.ts';
+import { cumulativeAt, growthMsBefore, piecewiseCost, speedupToReach, stepToReach, type CostedRun } from './reach.ts';
 
 describe('cumulativeAt', () => {
   it('interpolates between recorded totals and clamps at both ends', () => {
@@ -18,6 +18,16 @@ describe('piecewiseCost', () => {
     expect(piecewiseCost(stages, 15)).toBe(10 + 5 * 4);
     expect(piecewiseCost(stages, 7.5)).toBe(7.5);
     expect(piecewiseCost(stages, 40)).toBe(90);
+  });
+});
+
+describe('growthMsBefore', () => {
+  it('counts a growth after step s from any point past s, and older events without a time as free', () => {
+    const growth = [{ step: 10, wallMs: 300 }, { step: 20, wallMs: 500 }, { step: 30 }];
+    expect(growthMsBefore(growth, 10)).toBe(0);
+    expect(growthMsBefore(growth, 10.5)).toBe(300);
+    expect(growthMsBefore(growth, 25)).toBe(800);
+    expect(growthMsBefore(growth, 40)).toBe(800);
   });
 });
 

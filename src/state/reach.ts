@@ -32,6 +32,14 @@ export function piecewiseCost(stages: readonly { steps: number; perStep: number 
 }
 
 /**
+ * Wall time spent growing before `step`: a growth after step s (its check and the next stage
+ * come after step s's validation) counts from any point past s. Older records have no time.
+ */
+export function growthMsBefore(growth: readonly { step: number; wallMs?: number }[], step: number): number {
+  return growth.reduce((sum, g) => (g.step < step ? sum + (g.wallMs ?? 0) : sum), 0);
+}
+
+/**
  * The (fractional) step at which the validation loss first gets down to `target`, interpolating
  * linearly between the two evaluations around the crossing; null when it never does. Before the
  * first evaluation nothing is known, so a first point already below target counts at its own step.

@@ -9,7 +9,7 @@ import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
 import { experimentFlops, type ExperimentConfig } from '../core/run/config.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import type { WorkerEvent } from '../worker/protocol.ts';
-import { checkpointBytes, checkpointEvery, cumulativeWall, importedRun, interruptedOnLoad, resumingRun } from './resume.ts';
+import { canContinue, checkpointBytes, checkpointEvery, cumulativeWall, importedRun, interruptedOnLoad, resumingRun } from './resume.ts';
 import { applyRunEvent, newRun, type Run } from './run.ts';
 
 let corpus: Corpus;
@@ -115,6 +115,16 @@ describe('checkpoint helpers', () => {
     const paused = interruptedOnLoad({ ...r, status: 'paused', step: 3 });
     expect(paused.status).toBe('interrupted');
     expect(paused.message).toBe('interrupted by a reload at step 3; no checkpoint was saved yet, so it cannot resume');
+  });
+
+  it('an interrupted run, or one stopped before its last step, can continue from its checkpoint', () => {
+    const cfg = config();
+    const r = newRun('x', 'x', 'baseline', '#000', cfg, experimentFlops(cfg));
+    expect(canContinue({ ...r, status: 'stopped', step: 5, checkpointStep: 5 })).toBe(true);
+    expect(canContinue({ ...r, status: 'interrupted', step: 5, checkpointStep: 4 })).toBe(true);
+    expect(canContinue({ ...r, status: 'stopped', step: 5, checkpointStep: null })).toBe(false);
+    expect(canContinue({ ...r, status: 'stopped', step: 12, checkpointStep: 12 })).toBe(false);
+    for (const status of ['done', 'failed', 'queued', 'running', 'paused'] as const) expect(canContinue({ ...r, status, checkpointStep: 4 })).toBe(false);
   });
 
   it('checkpoint interval: every 10 steps for short tiny runs, about 50 per run for long ones, 50+ for big models', () => {

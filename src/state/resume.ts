@@ -38,6 +38,15 @@ export function interruptedOnLoad(run: Run): Run {
   return { ...run, status: 'interrupted', message: `interrupted by a reload at step ${run.step}; ${from}`, endedAt: run.endedAt ?? Date.now() };
 }
 
+/**
+ * Whether a run can go on from its stored checkpoint: one interrupted by a reload, or one the user
+ * stopped before its last step (the checkpoint taken at the stop carries its place in the stage).
+ */
+export function canContinue(run: Run): boolean {
+  if (run.checkpointStep === null) return false;
+  return run.status === 'interrupted' || (run.status === 'stopped' && run.checkpointStep < run.config.train.steps);
+}
+
 /** The run's recorded history replaced by a checkpoint's: the record in the checkpoint is the truth. */
 export function withRecord(run: Run, record: RunRecord, step: number): Run {
   return {

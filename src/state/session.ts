@@ -7,7 +7,7 @@ import { loadCheckpoint } from './db.ts';
 import { applyEvaluationEvent, isEvaluating, useEvaluations } from './evaluations.ts';
 import type { GenreTask } from '../core/eval/genre.ts';
 import { storeCheckpoint } from './persist.ts';
-import { checkpointEvery, resumingRun } from './resume.ts';
+import { canContinue, checkpointEvery, resumingRun } from './resume.ts';
 import { useBuilder } from './builder.ts';
 import { useRuns, type RunRequest } from './runs.ts';
 import { createTrainingWorker, type TrainingWorker } from './worker.ts';
@@ -164,13 +164,13 @@ export function start(fallback: RunRequest | null): void {
 }
 
 /**
- * Continues an interrupted run from its stored checkpoint: its curve is cut back to the checkpoint
- * (the record inside it is the truth) and it becomes the active run, as if started.
+ * Continues an interrupted or stopped run from its stored checkpoint: its curve is cut back to the
+ * checkpoint (the record inside it is the truth) and it becomes the active run, as if started.
  */
 export async function resumeRun(id: string): Promise<void> {
   const s = useSession.getState();
   const run = useRuns.getState().runs.find((r) => r.id === id);
-  if (s.activeId || s.phase !== 'ready' || !worker || run?.status !== 'interrupted') return;
+  if (s.activeId || s.phase !== 'ready' || !worker || !run || !canContinue(run)) return;
   useSession.setState({ activeId: id, queueRunning: false });
   const refuse = (why: string) => {
     useRuns.getState().update(id, (r) => ({ ...r, message: `cannot resume: ${why}` }));

@@ -54,8 +54,8 @@ function roundTrip(s: BuilderState): void {
   const a = buildExperiment(s);
   const b = buildExperiment(state);
   expect(b.config).toEqual(a.config);
-  expect(b.issue).toEqual(a.issue);
-  if (!a.issue) expect(warnings).toEqual([]);
+  expect(b.issues).toEqual(a.issues);
+  if (!a.issues.length) expect(warnings).toEqual([]);
 }
 
 function configError(f: () => unknown): ConfigError {

@@ -1,11 +1,12 @@
 import { BACKEND_NAMES } from '../core/backend-names.ts';
 import { ConfigError } from '../core/errors.ts';
 import { POOL_REDUCES, SIZE_NAMES } from '../core/model/config.ts';
-import { DEPTH_OP_NAMES, LENGTH_MODES, OPT_POLICIES, PRESET_NAMES, WIDTH_OP_NAMES, type StageSpec } from '../core/schedule/spec.ts';
+import { DEPTH_OP_NAMES, HIDDEN_OP_NAMES, LENGTH_MODES, OPT_POLICIES, PRESET_NAMES, WIDTH_OP_NAMES, type GrowthOps, type StageSpec } from '../core/schedule/spec.ts';
 import { LR_POLICIES } from '../core/train/lr.ts';
 import { initialBuilder, type BuilderState, type ScheduleSource } from './builder.ts';
 import type { Dims } from './dims.ts';
 import { buildExperiment } from './experiment.ts';
+import { describeIssue } from './issue.ts';
 
 /**
  * Share links: the builder state in the URL fragment, e.g. `#v=1&size=small&preset=stack&seed=7`.
@@ -22,8 +23,11 @@ import { buildExperiment } from './experiment.ts';
  *   width=<on|off>_<share|factorize|random>_<factor>_<noise>   e.g. width=off_share_2_0
  *   length=<on|off>_<truncate|pool>_<factor>_<mean|max>       e.g. length=on_pool_2_mean
  *   stages=<stage>~<stage>… (or `none`), each stage
- *     <layers>_<ffnDiv>_<ffnRank>_<full|truncate|pool>_<lengthFactor>_<mean|max>_<steps>_<lrPolicy>_<optPolicy>
- *   ops=<depth op>_<share|random>_<noise>              (operators of hand-edited stages)
+ *     <layers>_<ffnDiv>_<ffnRank>_<full|truncate|pool>_<lengthFactor>_<mean|max>_<steps>_<lrPolicy>_<optPolicy>[_<hiddenDiv>_<headsDiv>]
+ *   ops=<depth op>_<share|random>_<noise>[_<tile|random>]   (operators of hand-edited stages)
+ * The bracketed tails (d and heads growth) are written only when a stage sets hiddenDiv or headsDiv,
+ * or the ops name a hidden operator; without them the value is exactly what v3 wrote before d
+ * could grow, so they need no new version: every older link reads as it did.
  * Numbers are JavaScript's shortest round-trip form; `NaN` stands for an emptied number field, so
  * a half-edited builder still round-trips (the builder then shows what is wrong, as it did before).
  *
@@ -67,17 +71,27 @@ function fields(key: string, value: string, n: number, shape: string): string[] 
 const DEPTH_SHAPE = 'on|off_op_factor (e.g. on_stack_2)';
 const WIDTH_SHAPE = 'on|off_mode_factor_noise (e.g. on_share_2_0)';
 const LENGTH_SHAPE = 'on|off_mode_factor_reduce (e.g. on_pool_2_mean)';
-const STAGE_SHAPE = 'layers_ffnDiv_ffnRank_length_lengthFactor_poolReduce_steps_lrPolicy_optPolicy (e.g. 4_1_0_full_1_mean_100_reset_fresh)';
-const OPS_SHAPE = 'depthOp_widthOp_noise (e.g. stack_share_0)';
+const STAGE_SHAPE =
+  'layers_ffnDiv_ffnRank_length_lengthFactor_poolReduce_steps_lrPolicy_optPolicy, optionally then _hiddenDiv_headsDiv (e.g. 4_1_0_full_1_mean_100_reset_fresh or 4_1_0_full_1_mean_100_reset_fresh_2_1)';
+const OPS_SHAPE = 'depthOp_widthOp_noise, optionally then _hiddenOp (e.g. stack_share_0 or stack_share_0_tile)';
 const SOURCES: readonly ScheduleSource[] = ['preset', 'dims', 'hand'];
 
 function encodeStage(st: StageSpec): string {
   const s = st.shape;
-  return [s.layers, s.ffnDiv, s.ffnRank, s.length, s.lengthFactor, s.poolReduce, st.steps, st.lrPolicy, st.optPolicy].map(String).join('_');
+  const own = [s.layers, s.ffnDiv, s.ffnRank, s.length, s.lengthFactor, s.poolReduce, st.steps, st.lrPolicy, st.optPolicy];
+  const dims = s.hiddenDiv === undefined && s.headsDiv === undefined ? [] : [s.hiddenDiv ?? 1, s.headsDiv ?? 1];
+  return [...own, ...dims].map(String).join('_');
+}
+
+/** `_`-separated fields of a value that has `n` of them, or `n + tail` when it carries its optional tail. */
+function fieldsWithTail(key: string, value: string, n: number, tail: number, shape: string): string[] {
+  const parts = value.split('_');
+  if (parts.length !== n && parts.length !== n + tail) throw new ConfigError(key, `"${value}" should have ${n} or ${n + tail} parts, ${shape}`);
+  return parts;
 }
 
 function decodeStage(key: string, text: string): StageSpec {
-  const [layers, ffnDiv, ffnRank, length, lengthFactor, poolReduce, steps, lrPolicy, optPolicy] = fields(key, text, 9, STAGE_SHAPE);
+  const [layers, ffnDiv, ffnRank, length, lengthFactor, poolReduce, steps, lrPolicy, optPolicy, hiddenDiv, headsDiv] = fieldsWithTail(key, text, 9, 2, STAGE_SHAPE);
   return {
     shape: {
       layers: num(`${key}.layers`, layers),
@@ -86,10 +100,25 @@ function decodeStage(key: string, text: string): StageSpec {
       length: oneOf(`${key}.length`, length, LENGTH_MODES),
       lengthFactor: num(`${key}.lengthFactor`, lengthFactor),
       poolReduce: oneOf(`${key}.poolReduce`, poolReduce, POOL_REDUCES),
+      ...(hiddenDiv === undefined ? {} : { hiddenDiv: num(`${key}.hiddenDiv`, hiddenDiv), headsDiv: num(`${key}.headsDiv`, headsDiv) }),
     },
     steps: num(`${key}.steps`, steps),
     lrPolicy: oneOf(`${key}.lrPolicy`, lrPolicy, LR_POLICIES),
     optPolicy: oneOf(`${key}.optPolicy`, optPolicy, OPT_POLICIES),
+  };
+}
+
+function encodeOps(o: GrowthOps): string {
+  return [o.depth, o.width, o.widthNoise, ...(o.hidden === undefined ? [] : [o.hidden])].join('_');
+}
+
+function decodeOps(text: string): GrowthOps {
+  const [depth, width, noise, hidden] = fieldsWithTail('ops', text, 3, 1, OPS_SHAPE);
+  return {
+    depth: oneOf('ops.depth', depth, DEPTH_OP_NAMES),
+    width: oneOf('ops.width', width, WIDTH_OP_NAMES),
+    widthNoise: num('ops.noise', noise),
+    ...(hidden === undefined ? {} : { hidden: oneOf('ops.hidden', hidden, HIDDEN_OP_NAMES) }),
   };
 }
 
@@ -167,11 +196,8 @@ const CODECS: readonly Codec[] = [
   },
   {
     key: 'ops',
-    write: ({ handOps: o }) => [o.depth, o.width, o.widthNoise].join('_'),
-    read: (t, s) => {
-      const [depth, width, noise] = fields('ops', t, 3, OPS_SHAPE);
-      s.handOps = { depth: oneOf('ops.depth', depth, DEPTH_OP_NAMES), width: oneOf('ops.width', width, WIDTH_OP_NAMES), widthNoise: num('ops.noise', noise) };
-    },
+    write: ({ handOps }) => encodeOps(handOps),
+    read: (t, s) => void (s.handOps = decodeOps(t)),
   },
 ];
 
@@ -272,6 +298,6 @@ export function decodeShareLink(hash: string): DecodedShareLink {
   } catch (e) {
     throw new ConfigError('link', `the linked experiment cannot be shown: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (built.issue) warnings.push(`The linked experiment cannot start yet: ${built.issue.field ? `${built.issue.field}: ` : ''}${built.issue.message}`);
+  if (built.issues.length) warnings.push(`The linked experiment cannot start yet: ${built.issues.map(describeIssue).join('; ')}`);
   return { state, warnings };
 }

@@ -13,7 +13,7 @@ import { useBuilt } from './useBuilt.ts';
 /** Model, training settings and the growth schedule of the next experiment. */
 export function Builder() {
   const b = useBuilder();
-  const { schedule, issue } = useBuilt();
+  const { schedule, issues } = useBuilt();
   const m = SIZES[b.size].model;
   const t = SIZES[b.size].train;
   const preset = schedule?.preset ?? (b.source === 'preset' ? b.preset : 'custom');
@@ -33,7 +33,7 @@ export function Builder() {
               { value: 'pre', label: 'pre-LN' },
             ]}
             onChange={b.setNorm}
-            error={issueFor(issue, 'model.norm')}
+            error={issueFor(issues, 'model.norm')}
           />
         </div>
         <p className="hint">
@@ -44,15 +44,15 @@ export function Builder() {
       <fieldset>
         <legend>Training</legend>
         <div className="grid2">
-          <NumberField label="Total steps" value={b.totalSteps} step={1} min={1} onChange={b.setTotalSteps} error={issueFor(issue, 'train.steps')} />
-          <NumberField label="Peak learning rate" value={b.lr} step={0.0001} min={0} onChange={(lr) => b.set({ lr })} error={issueFor(issue, 'train.lr')} />
+          <NumberField label="Total steps" value={b.totalSteps} step={1} min={1} onChange={b.setTotalSteps} error={issueFor(issues, 'train.steps')} />
+          <NumberField label="Peak learning rate" value={b.lr} step={0.0001} min={0} onChange={(lr) => b.set({ lr })} error={issueFor(issues, 'train.lr')} />
           <NumberField
             label="Validate every (steps)"
             value={b.evalEvery}
             step={1}
             min={1}
             onChange={(evalEvery) => b.set({ evalEvery })}
-            error={issueFor(issue, 'train.evalEvery')}
+            error={issueFor(issues, 'train.evalEvery')}
           />
           <NumberField
             label="Validation batches"
@@ -60,9 +60,9 @@ export function Builder() {
             step={1}
             min={1}
             onChange={(evalBatches) => b.set({ evalBatches })}
-            error={issueFor(issue, 'train.evalBatches')}
+            error={issueFor(issues, 'train.evalBatches')}
           />
-          <NumberField label="Seed" value={b.seed} step={1} min={0} onChange={(seed) => b.set({ seed })} error={issueFor(issue, 'seed')} />
+          <NumberField label="Seed" value={b.seed} step={1} min={0} onChange={(seed) => b.set({ seed })} error={issueFor(issues, 'seed')} />
         </div>
       </fieldset>
 
@@ -74,7 +74,7 @@ export function Builder() {
             value={preset}
             options={[...PRESET_NAMES, 'custom']}
             onChange={(name) => b.choosePreset(name, schedule?.stages ?? b.handStages, schedule?.ops ?? b.handOps)}
-            error={issueFor(issue, 'preset')}
+            error={issueFor(issues, 'preset')}
           />
           <SelectField
             label="Stage learning rate"

@@ -5,13 +5,13 @@ import { useBuilt } from './useBuilt.ts';
 
 /** Start / Pause / Resume / Step / Stop, the live step counter, and why Start is disabled. */
 export function Controls() {
-  const { config, plan, issue } = useBuilt();
+  const { config, plan, issues } = useBuilt();
   const { phase, activeId } = useSession();
   const runs = useRuns((s) => s.runs);
   const active = runs.find((r) => r.id === activeId) ?? null;
   const shown = active ?? [...runs].reverse().find((r) => r.startedAt !== null) ?? null;
   const queued = runs.filter((r) => r.status === 'queued').length;
-  const canStart = phase === 'ready' && !active && issue === null;
+  const canStart = phase === 'ready' && !active && issues.length === 0;
   const status = active?.status;
 
   return (
@@ -55,10 +55,17 @@ export function Controls() {
             ? `Start runs the queue (${queued} waiting).`
             : 'Start runs the experiment as built (or the queue, once something is queued).'}
       </p>
-      {issue ? (
-        <p className="blocked" role="status">
-          Start is disabled: {issue.field ? <code>{issue.field}</code> : null} {issue.message}
-        </p>
+      {issues.length ? (
+        <div className="blocked" role="status">
+          Start is disabled: {issues.length === 1 ? 'one problem' : `${issues.length} problems`} in the experiment, each also shown beside its field:
+          <ul>
+            {issues.map((i) => (
+              <li key={`${i.field} ${i.message}`}>
+                {i.field ? <code>{i.field}</code> : null} {i.message}
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : null}
       {shown?.status === 'failed' && shown.message ? (
         <p className="banner error" role="alert">

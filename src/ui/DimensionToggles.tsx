@@ -16,7 +16,7 @@ const describe = (id: string) => GROWTH_OPERATORS.find((o) => o.id === id)?.desc
  */
 export function DimensionToggles() {
   const { dims, setDims, source, size } = useBuilder();
-  const { issue } = useBuilt();
+  const { issues } = useBuilt();
   const update = (patch: Partial<{ [K in keyof Dims]: Partial<Dims[K]> }>) =>
     setDims({
       depth: { ...dims.depth, ...patch.depth },
@@ -25,7 +25,7 @@ export function DimensionToggles() {
     });
   // Stage-shape problems of a generated schedule come from the toggles' factors.
   const generated = source !== 'hand';
-  const err = (own: string, stageField: RegExp) => issueFor(issue, own) ?? (generated ? issueFor(issue, stageField) : null);
+  const err = (own: string, stageField: RegExp) => issueFor(issues, own) ?? (generated ? issueFor(issues, stageField) : null);
   const { depth, width, length } = dims;
 
   return (
@@ -42,7 +42,7 @@ export function DimensionToggles() {
             value={depth.op}
             options={DEPTH_OP_NAMES}
             onChange={(op) => update({ depth: { op } })}
-            error={issueFor(issue, 'ops.depth')}
+            error={issueFor(issues, 'ops.depth')}
           />
           <NumberField
             label="Depth factor"
@@ -76,7 +76,7 @@ export function DimensionToggles() {
                 width: { mode, factor: mode === 'factorize' ? factorizeRank(SIZES[size].model) : width.mode === 'factorize' ? 2 : width.factor },
               })
             }
-            error={issueFor(issue, 'ops.width')}
+            error={issueFor(issues, 'ops.width')}
           />
           <NumberField
             label={width.mode === 'factorize' ? 'Width rank h' : 'Width factor k'}
@@ -95,7 +95,7 @@ export function DimensionToggles() {
               min={0}
               disabled={!width.on}
               onChange={(noise) => update({ width: { noise } })}
-              error={issueFor(issue, 'ops.widthNoise')}
+              error={issueFor(issues, 'ops.widthNoise')}
             />
           ) : null}
         </div>

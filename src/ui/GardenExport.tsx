@@ -9,7 +9,7 @@ type Target = GardenTarget | 'lab';
 
 /** Downloads the builder's schedule as a Model Garden progressive-training YAML (see README "Scaling out: Model Garden"). */
 export function GardenExport() {
-  const { config, issue } = useBuilt();
+  const { config, issues } = useBuilt();
   const [target, setTarget] = useState<Target>('bert-base');
   const [error, setError] = useState<string | null>(null);
   const save = () => {
@@ -30,7 +30,7 @@ export function GardenExport() {
         options={[...GARDEN_TARGETS, { value: 'lab', label: 'as built' }]}
         onChange={setTarget}
       />
-      <button type="button" className="small" disabled={!config || issue !== null} onClick={save} title={issue ? `Fix first: ${issue.message}` : undefined}>
+      <button type="button" className="small" disabled={!config || issues.length > 0} onClick={save} title={issues.length ? 'Fix the builder\'s errors first' : undefined}>
         Export for Model Garden
       </button>
       <InlineError message={error} />

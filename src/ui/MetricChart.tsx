@@ -1,4 +1,6 @@
+import { memo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { chartSummary } from './chart-summary.ts';
 import type { XY } from './downsample.ts';
 import { shortNumber } from './format.ts';
 
@@ -12,6 +14,8 @@ export interface ChartLine {
 }
 
 interface Props {
+  /** The chart's accessible name; its description (chartSummary) is made from the lines. */
+  title: string;
   lines: ChartLine[];
   xLabel: string;
   height: number;
@@ -19,11 +23,29 @@ interface Props {
   yFormat?: (v: number) => string;
 }
 
+const MARGIN = { top: 8, right: 12, bottom: 18, left: 4 };
+
+function sameLines(a: readonly ChartLine[], b: readonly ChartLine[]): boolean {
+  return a.length === b.length && a.every((l, i) => {
+    const m = b[i];
+    return l.key === m.key && l.name === m.name && l.color === m.color && l.points === m.points && l.dashed === m.dashed && l.dots === m.dots;
+  });
+}
+
+/**
+ * A redraw costs recharts tens of milliseconds on the page's main thread, so a chart whose lines
+ * hold the same points (series.ts caches them) is not redrawn: a run's status or checkpoint changing
+ * must not cost a frame while another run trains.
+ */
+function sameChart(a: Props, b: Props): boolean {
+  return a.title === b.title && a.xLabel === b.xLabel && a.height === b.height && a.yFormat === b.yFormat && sameLines(a.lines, b.lines);
+}
+
 /** One recharts line chart over numeric x; no animation (data arrives continuously). */
-export function MetricChart({ lines, xLabel, height, yFormat = shortNumber }: Props) {
+export const MetricChart = memo(function MetricChart({ title, lines, xLabel, height, yFormat = shortNumber }: Props) {
   return (
     <ResponsiveContainer width="100%" height={height}>
-      <LineChart margin={{ top: 8, right: 12, bottom: 18, left: 4 }}>
+      <LineChart margin={MARGIN} title={title} desc={chartSummary(lines, xLabel, yFormat)}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis
           type="number"
@@ -58,4 +80,4 @@ export function MetricChart({ lines, xLabel, height, yFormat = shortNumber }: Pr
       </LineChart>
     </ResponsiveContainer>
   );
-}
+}, sameChart);

@@ -1,20 +1,23 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { useBuilder } from '../state/builder.ts';
 import { runCost } from '../state/cost.ts';
 import { etaMs, queueEtaMs } from '../state/eta.ts';
 import { presetVariant } from '../state/experiment.ts';
+import { describeIssue } from '../state/issue.ts';
 import { isActive, isEnded, type Run } from '../state/run.ts';
 import { useRuns } from '../state/runs.ts';
 import { useSession } from '../state/session.ts';
 import { formatDuration } from './format.ts';
+import { useRunsShown } from './useRunsShown.ts';
 import { useBuilt } from './useBuilt.ts';
 
 /** Re-renders every second so elapsed-time ETAs count down between metric batches. */
 function useClock(): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
+    // A transition: the ticking ETAs must not cost the training page a blocking render each second.
+    const t = setInterval(() => startTransition(() => setNow(Date.now())), 1000);
     return () => clearInterval(t);
   }, []);
   return now;
@@ -36,7 +39,9 @@ function measuredRate(runs: readonly Run[], now: number): number | null {
 export function Queue() {
   const builder = useBuilder();
   const built = useBuilt();
-  const { runs, enqueue, remove } = useRuns();
+  const runs = useRunsShown(250, 180);
+  const enqueue = useRuns((s) => s.enqueue);
+  const remove = useRuns((s) => s.remove);
   const { queueRunning, queueSince } = useSession();
   const [picked, setPicked] = useState<PresetName[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -44,9 +49,9 @@ export function Queue() {
 
   const addPresets = () => {
     const variants = picked.map((p) => ({ p, v: presetVariant(builder, p) }));
-    const bad = variants.find(({ v }) => v.issue);
+    const bad = variants.find(({ v }) => v.issues.length);
     if (bad) {
-      setProblem(`${bad.p}: ${bad.v.issue?.field ? `${bad.v.issue.field}: ` : ''}${bad.v.issue?.message}`);
+      setProblem(`${bad.p}: ${bad.v.issues.map(describeIssue).join('; ')}`);
       return;
     }
     setProblem(null);

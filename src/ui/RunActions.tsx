@@ -3,6 +3,7 @@ import { useCompare } from '../state/compare.ts';
 import { checkpointForDownload, rename } from '../state/persist.ts';
 import { isActive, type Run } from '../state/run.ts';
 import { useRuns } from '../state/runs.ts';
+import { canContinue } from '../state/resume.ts';
 import { resumeRun, useSession } from '../state/session.ts';
 import { downloadBlob, fileStem } from './download.ts';
 
@@ -49,7 +50,8 @@ export function RunActions({ run }: { run: Run }) {
   const toggle = useCompare((s) => s.toggle);
   const remove = useRuns((s) => s.remove);
   const { phase, activeId } = useSession();
-  const canResume = run.status === 'interrupted' && run.checkpointStep !== null;
+  // A reload interrupted it, or the user stopped it: either way it goes on from its checkpoint.
+  const verb = run.status === 'stopped' ? 'Continue' : 'Resume';
   const del = () => {
     if (window.confirm(`Delete ${run.label}? Its curve and checkpoint are removed from this browser.`)) remove(run.id);
   };
@@ -58,15 +60,15 @@ export function RunActions({ run }: { run: Run }) {
       <label className="check" title="Show in the charts and the comparison">
         <input type="checkbox" checked={shown} onChange={(e) => toggle(run.id, e.target.checked)} aria-label={`Compare ${run.label}`} />
       </label>
-      {canResume ? (
+      {canContinue(run) ? (
         <button
           type="button"
           className="small"
           disabled={phase !== 'ready' || activeId !== null}
           onClick={() => void resumeRun(run.id)}
-          aria-label={`Resume ${run.label} from step ${run.checkpointStep}`}
+          aria-label={`${verb} ${run.label} from step ${run.checkpointStep}`}
         >
-          Resume
+          {verb}
         </button>
       ) : null}
       {run.checkpointStep !== null ? (

@@ -1,17 +1,16 @@
-import { baselineRun, runCost } from '../state/cost.ts';
-import { speedupToReach } from '../state/reach.ts';
+import { baselineRun } from '../state/cost.ts';
 import { isActive } from '../state/run.ts';
 import { useRuns } from '../state/runs.ts';
 import { useCompare } from '../state/compare.ts';
-import { RunActions, RunLabel } from './RunActions.tsx';
 import { StorageBar } from './StorageBar.tsx';
-import { GenreCell } from './GenreCell.tsx';
-import { ComparisonExports, RunExports } from './ExportButtons.tsx';
-import { formatDuration, formatFlops, formatLoss, formatSpeedup } from './format.ts';
+import { useRunsShown } from './useRunsShown.ts';
+import { ComparisonExports } from './ExportButtons.tsx';
+import { COLUMNS, RunRow } from './RunRow.tsx';
 
 /** Every run side by side, with speed-up over the baseline run to reach its final validation loss. */
 export function RunsTable() {
-  const { runs, clearEnded } = useRuns();
+  const runs = useRunsShown(250, 120);
+  const clearEnded = useRuns((s) => s.clearEnded);
   const hidden = useCompare((s) => s.hidden);
   const base = baselineRun(runs);
   const baseEnded = base !== null && !isActive(base);
@@ -34,57 +33,23 @@ export function RunsTable() {
         <p className="chart-empty">No runs yet.</p>
       ) : (
         <>
-          <div className="table-wrap" tabIndex={0} aria-label="Runs table (scrolls sideways)">
+          <div className="table-wrap runs-table" tabIndex={0} aria-label="Runs table">
             <table>
               <thead>
                 <tr>
                   <th scope="col">Run</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">Steps</th>
-                  <th scope="col" className="num">Final val loss</th>
-                  <th scope="col" className="num">FLOPs</th>
-                  <th scope="col" className="num">Wall time</th>
-                  <th scope="col" className="num">Speed-up FLOPs</th>
-                  <th scope="col" className="num">Speed-up wall</th>
-                  <th scope="col" className="num" title="Genre classification of held-out passages after fine-tuning: accuracy / macro-F1">Genre-4 acc / F1</th>
-                  <th scope="col" className="num" title="Genre classification of held-out passages after fine-tuning: accuracy / macro-F1">Genre-15 acc / F1</th>
+                  {COLUMNS.map((c) => (
+                    <th key={c.name} scope="col" className={c.num ? 'num' : undefined} title={c.title}>
+                      {c.name}
+                    </th>
+                  ))}
                   <th scope="col"><span className="visually-hidden">Actions</span></th>
                 </tr>
               </thead>
               <tbody>
-                {runs.map((r) => {
-                  const cost = runCost(r);
-                  const lastPoint = r.validation.length ? r.validation[r.validation.length - 1] : null;
-                  const lastVal = lastPoint ? lastPoint.loss : null;
-                  const sp = base && baseEnded && r.validation.length ? speedupToReach(runCost(base), cost) : null;
-                  const pending = !base ? 'no baseline run' : !baseEnded ? 'baseline running' : '—';
-                  return (
-                    <tr key={r.id} className={[r.status === 'failed' ? 'failed' : '', hidden.includes(r.id) ? 'not-compared' : ''].join(' ').trim() || undefined}>
-                      <th scope="row">
-                        <span className="swatch" style={{ background: r.color }} aria-hidden="true" />
-                        <RunLabel run={r} />
-                        {r === base ? ' (baseline)' : ''}
-                      </th>
-                      <td>{r.status}</td>
-                      <td className="num">
-                        {r.step} / {r.config.train.steps}
-                      </td>
-                      <td className="num" title={lastPoint?.stderr !== undefined ? `standard error ±${lastPoint.stderr.toFixed(3)} over ${lastPoint.predictions} predictions (the same validation set for every run of this size and validation batches)` : undefined}>
-                        {formatLoss(lastVal)}
-                      </td>
-                      <td className="num">{formatFlops(cost.flopsAt(r.step))}</td>
-                      <td className="num">{formatDuration(cost.wallMsAt(r.step))}</td>
-                      <td className="num">{sp ? formatSpeedup(sp.flops) : pending}</td>
-                      <td className="num">{sp ? formatSpeedup(sp.wall) : pending}</td>
-                      <td className="num"><GenreCell run={r} task="genre4" /></td>
-                      <td className="num"><GenreCell run={r} task="genre15" /></td>
-                      <td>
-                        <RunActions run={r} />
-                        <RunExports run={r} />
-                      </td>
-                    </tr>
-                  );
-                })}
+                {runs.map((r) => (
+                  <RunRow key={r.id} run={r} base={base} baseEnded={baseEnded} hidden={hidden.includes(r.id)} />
+                ))}
               </tbody>
             </table>
           </div>
@@ -96,7 +61,7 @@ export function RunsTable() {
           <ComparisonExports runs={runs} />
           <p className="hint">
             FLOPs: forward FLOPs trained so far. Speed-up: the baseline's cost ÷ this run's cost to first reach the baseline's final validation loss
-            (interpolated between validation points, on cumulative forward FLOPs and training wall time).
+            (interpolated between validation points, on cumulative forward FLOPs and on training wall time, growth included).
           </p>
         </>
       )}

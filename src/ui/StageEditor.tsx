@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { StageSpec } from '../core/schedule/spec.ts';
 import { useBuilder } from '../state/builder.ts';
-import { issueFor } from '../state/issue.ts';
+import { issuesFor } from '../state/issue.ts';
 import { StageRow } from './StageRow.tsx';
 import { useBuilt } from './useBuilt.ts';
 
 /** The schedule's stages; any edit here makes the schedule "custom". */
 export function StageEditor() {
-  const { schedule, plan, issue } = useBuilt();
+  const { schedule, plan, issues } = useBuilt();
   const editStages = useBuilder((s) => s.editStages);
   // After a move, focus follows the moved stage's button so the keyboard user can keep moving it.
   const [focus, setFocus] = useState<{ index: number; action: 'up' | 'down' } | null>(null);
@@ -28,7 +28,7 @@ export function StageEditor() {
     commit(next);
     setFocus({ index: i + d, action: d < 0 ? 'up' : 'down' });
   };
-  const stagesIssue = issueFor(issue, /^(stages|schedule)$/);
+  const stagesIssues = issuesFor(issues, /^(stages|schedule)$/);
 
   return (
     <div>
@@ -42,14 +42,18 @@ export function StageEditor() {
             stage={st}
             flops={plan?.stages[i] ?? null}
             share={plan ? plan.stages[i].forwardFlops / plan.forwardFlops : null}
-            issue={issue}
+            issues={issues}
             onChange={(s) => commit(stages.map((x, j) => (j === i ? s : x)))}
             onMove={(d) => move(i, d)}
             onRemove={() => commit(stages.filter((_, j) => j !== i))}
           />
         ))}
       </ol>
-      {stagesIssue ? <p className="field-error">{stagesIssue}</p> : null}
+      {stagesIssues.map((m) => (
+        <p key={m} className="field-error">
+          {m}
+        </p>
+      ))}
       <p>
         <button type="button" onClick={() => commit([...stages, { ...stages[stages.length - 1] }])}>
           Add stage

@@ -1,7 +1,7 @@
 import type { StageFlopsPlan } from '../core/schedule/flops.ts';
 import { LENGTH_MODES, OPT_POLICIES, POOL_REDUCES, stageLabel, type StageShape, type StageSpec } from '../core/schedule/spec.ts';
 import { LR_POLICIES } from '../core/train/lr.ts';
-import { issueFor, type FieldIssue } from '../state/issue.ts';
+import { issueFor, issuesFor, type FieldIssue } from '../state/issue.ts';
 import { NumberField, SelectField } from './Fields.tsx';
 import { formatFlops } from './format.ts';
 
@@ -12,17 +12,17 @@ interface Props {
   flops: StageFlopsPlan | null;
   /** Share of the schedule's forward FLOPs. */
   share: number | null;
-  issue: FieldIssue | null;
+  issues: readonly FieldIssue[];
   onChange(stage: StageSpec): void;
   onMove(delta: -1 | 1): void;
   onRemove(): void;
 }
 
 /** One stage of the schedule: its shape, steps and policies, with buttons to move or remove it. */
-export function StageRow({ index, count, stage, flops, share, issue, onChange, onMove, onRemove }: Props) {
+export function StageRow({ index, count, stage, flops, share, issues, onChange, onMove, onRemove }: Props) {
   const p = `stages[${index}]`;
   const n = index + 1;
-  const err = (f: string) => issueFor(issue, `${p}.${f}`);
+  const err = (f: string) => issueFor(issues, `${p}.${f}`);
   const shape = (patch: Partial<StageShape>) => onChange({ ...stage, shape: { ...stage.shape, ...patch } });
   const own = (text: string) => (
     <>
@@ -30,7 +30,7 @@ export function StageRow({ index, count, stage, flops, share, issue, onChange, o
       {text}
     </>
   );
-  const general = issueFor(issue, new RegExp(`^${p.replace(/[[\]]/g, '\\$&')}(\\.model\\..*|\\.shape)?$`));
+  const general = issuesFor(issues, new RegExp(`^${p.replace(/[[\]]/g, '\\$&')}(\\.model\\..*|\\.shape)?$`));
 
   return (
     <li className="stage-item" aria-label={`Stage ${n}: ${stageLabel(stage.shape)}`}>
@@ -85,7 +85,11 @@ export function StageRow({ index, count, stage, flops, share, issue, onChange, o
         <SelectField label={own('Learning-rate policy')} value={stage.lrPolicy} options={LR_POLICIES} onChange={(lrPolicy) => onChange({ ...stage, lrPolicy })} error={err('lrPolicy')} />
         <SelectField label={own('Optimizer policy')} value={stage.optPolicy} options={OPT_POLICIES} onChange={(optPolicy) => onChange({ ...stage, optPolicy })} error={err('optPolicy')} />
       </div>
-      {general ? <p className="field-error">{general}</p> : null}
+      {general.map((m) => (
+        <p key={m} className="field-error">
+          {m}
+        </p>
+      ))}
       {flops ? (
         <p className="hint">
           {formatFlops(flops.forwardFlops)} forward ({formatFlops(flops.forwardFlopsPerStep)} per step){share !== null ? ` · ${(100 * share).toFixed(0)}% of the schedule` : ''}

@@ -7,6 +7,7 @@ import type { SuiteResults } from '../core/suite/results.ts';
 import { formatSpread } from '../core/suite/stats.ts';
 import { useSuite } from '../state/suite.ts';
 import { Legend } from './Legend.tsx';
+import { twoDecimals } from './format.ts';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 
 /** A `growlab suite` results.json opened in the lab: the report's tables and the mean validation curves. */
@@ -68,7 +69,7 @@ function SuiteTables({ results: r, fileName }: { results: SuiteResults; fileName
             <h3>
               {c.title} ({c.paper})
             </h3>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} aria-label={`${c.title} (table)`}>
               <table aria-label={c.title}>
                 <thead>
                   <tr>
@@ -122,13 +123,13 @@ function SuiteCurves({ results, x, label, scale = 1 }: { results: SuiteResults; 
     const f = results.frequency;
     const xs = arms.flatMap((l) => l.points.map((p) => p.x));
     if (!f || xs.length === 0) return arms;
-    const level = { key: 'frequency', name: `token frequencies alone (${f.loss.toFixed(3)})`, color: '#555555', dashed: true, points: [{ x: 0, y: f.loss }, { x: Math.max(...xs), y: f.loss }] };
+    const level = { key: 'frequency', name: `token frequencies alone (${f.loss.toFixed(3)})`, color: '#8a8f98', dashed: true, points: [{ x: 0, y: f.loss }, { x: Math.max(...xs), y: f.loss }] };
     return [...arms, level];
   }, [results, x, scale]);
   return (
     <figure aria-label={`Validation loss vs ${label}`} className="chart">
       <figcaption>Validation MLM loss vs {label} (mean over seeds)</figcaption>
-      <MetricChart lines={lines} xLabel={label} height={240} yFormat={(v) => v.toFixed(2)} />
+      <MetricChart title={`Validation loss vs ${label}`} lines={lines} xLabel={label} height={240} yFormat={twoDecimals} />
       <Legend items={lines} label="Arms" className="suite-legend hint" />
     </figure>
   );

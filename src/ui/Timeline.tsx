@@ -1,6 +1,7 @@
+import { memo } from 'react';
 import { stageLabel } from '../core/schedule/spec.ts';
 import type { Run } from '../state/run.ts';
-import { useRuns } from '../state/runs.ts';
+import { useRunsShown } from './useRunsShown.ts';
 import { useView, type XAxisKind } from '../state/view.ts';
 import { formatLoss, shortNumber } from './format.ts';
 import { AXIS_LABEL, xOf } from './series.ts';
@@ -35,56 +36,18 @@ function barsOf(run: Run, axis: XAxisKind): Bar[] {
 
 /** A bar per stage of every run on one shared axis, with the growth checks at the boundaries. */
 export function Timeline() {
-  const runs = useRuns((s) => s.runs);
+  const runs = useRunsShown(250, 60);
   const xAxis = useView((s) => s.xAxis);
-  const rows = runs.map((run) => ({ run, bars: barsOf(run, xAxis), x: xOf(run, xAxis) }));
-  const total = Math.max(0, ...rows.flatMap((r) => r.bars.map((b) => b.end)));
-  const pct = (v: number) => `${total > 0 ? (100 * v) / total : 0}%`;
+  // The shared axis ends where the longest run does.
+  const total = Math.max(0, ...runs.flatMap((run) => barsOf(run, xAxis).map((b) => b.end)));
 
   return (
     <section aria-label="Stage timeline" className="panel">
       <h2>Stage timeline</h2>
-      {rows.length === 0 ? <p className="chart-empty">Queue or start a run to see its stages.</p> : null}
+      {runs.length === 0 ? <p className="chart-empty">Queue or start a run to see its stages.</p> : null}
       <div className="timeline">
-        {rows.map(({ run, bars, x }) => (
-          <div key={run.id} className="tl-run">
-            <span className="tl-name">
-              <span className="swatch" style={{ background: run.color }} aria-hidden="true" />
-              {run.label}
-              {bars.length === 0 ? <span className="hint"> — not started</span> : null}
-            </span>
-            <div className="tl-track" role="list" aria-label={`Stages of ${run.label}`}>
-              {bars.map((b) => (
-                <div
-                  key={b.index}
-                  role="listitem"
-                  className="tl-stage"
-                  style={{ left: pct(b.start), width: pct(b.end - b.start), background: `color-mix(in srgb, ${run.color} 30%, transparent)` }}
-                  title={`stage ${b.index + 1}: ${b.label}`}
-                >
-                  <span className="tl-fill" style={{ width: b.end > b.start ? `${(100 * (b.done - b.start)) / (b.end - b.start)}%` : '0', background: run.color }} />
-                  <span>{b.label}</span>
-                </div>
-              ))}
-              {run.growth.map((g) => (
-                <span key={g.step} className="tl-growth" style={{ left: pct(x(g.step)) }} title={`growth at step ${g.step}`} aria-hidden="true" />
-              ))}
-            </div>
-            {run.growth.length ? (
-              <ul className="tl-events" aria-label={`Growth events of ${run.label}`}>
-                {run.growth.map((g) => (
-                  <li key={g.step}>
-                    step {g.step}: {g.fromLabel} → {g.toLabel} ({g.ops.join(', ') || 'no weight change'}): loss {formatLoss(g.lossBefore)} →{' '}
-                    {formatLoss(g.lossAfter)}, max |Δlogit| {shortNumber(g.maxAbsLogitDiff)}
-                    {g.preserving ? ' · function-preserving' : ''}
-                    {g.copySeparation
-                      ? ` · FFN copies apart by ${shortNumber(g.copySeparation.minRelDiff)}–${shortNumber(g.copySeparation.maxRelDiff)} (relative, over layers) at step ${g.copySeparation.step}`
-                      : ''}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
+        {runs.map((run) => (
+          <TimelineRun key={run.id} run={run} xAxis={xAxis} total={total} />
         ))}
       </div>
       {total > 0 ? (
@@ -97,3 +60,50 @@ export function Timeline() {
     </section>
   );
 }
+
+/** One run's stages and growth events; memoised, so another run's progress does not redraw it. */
+const TimelineRun = memo(function TimelineRun({ run, xAxis, total }: { run: Run; xAxis: XAxisKind; total: number }) {
+  const bars = barsOf(run, xAxis);
+  const x = xOf(run, xAxis);
+  const pct = (v: number) => `${total > 0 ? (100 * v) / total : 0}%`;
+  return (
+    <div className="tl-run">
+      <span className="tl-name">
+        <span className="swatch" style={{ background: run.color }} aria-hidden="true" />
+        {run.label}
+        {bars.length === 0 ? <span className="hint"> — not started</span> : null}
+      </span>
+      <div className="tl-track" role="list" aria-label={`Stages of ${run.label}`}>
+        {bars.map((b) => (
+          <div
+            key={b.index}
+            role="listitem"
+            className="tl-stage"
+            style={{ left: pct(b.start), width: pct(b.end - b.start), background: `color-mix(in srgb, ${run.color} 30%, transparent)` }}
+            title={`stage ${b.index + 1}: ${b.label}`}
+          >
+            <span className="tl-fill" style={{ width: b.end > b.start ? `${(100 * (b.done - b.start)) / (b.end - b.start)}%` : '0', background: run.color }} />
+            <span>{b.label}</span>
+          </div>
+        ))}
+        {run.growth.map((g) => (
+          <span key={g.step} className="tl-growth" style={{ left: pct(x(g.step)) }} title={`growth at step ${g.step}`} aria-hidden="true" />
+        ))}
+      </div>
+      {run.growth.length ? (
+        <ul className="tl-events" aria-label={`Growth events of ${run.label}`}>
+          {run.growth.map((g) => (
+            <li key={g.step}>
+              step {g.step}: {g.fromLabel} → {g.toLabel} ({g.ops.join(', ') || 'no weight change'}): loss {formatLoss(g.lossBefore)} →{' '}
+              {formatLoss(g.lossAfter)}, max |Δlogit| {shortNumber(g.maxAbsLogitDiff)}
+              {g.preserving ? ' · function-preserving' : ''}
+              {g.copySeparation
+                ? ` · FFN copies apart by ${shortNumber(g.copySeparation.minRelDiff)}–${shortNumber(g.copySeparation.maxRelDiff)} (relative, over layers) at step ${g.copySeparation.step}`
+                : ''}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+});

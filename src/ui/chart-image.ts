@@ -24,7 +24,7 @@ const STYLE_PROPS = [
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** The chart's SVG as a file: computed styles inlined, explicit size, a white background, a title. */
+/** The chart's SVG as a file: computed styles inlined, explicit size, the page's panel background, a title. */
 export function serializeChart(svg: SVGSVGElement, title: string): { text: string; width: number; height: number } {
   const box = svg.getBoundingClientRect();
   const width = Math.max(1, Math.round(box.width));
@@ -45,7 +45,10 @@ export function serializeChart(svg: SVGSVGElement, title: string): { text: strin
   const bg = document.createElementNS(SVG_NS, 'rect');
   bg.setAttribute('width', '100%');
   bg.setAttribute('height', '100%');
-  bg.setAttribute('fill', '#ffffff');
+  // The text and grid colours come from the page's theme, so the background must too (dark mode).
+  bg.setAttribute('fill', getComputedStyle(svg).getPropertyValue('--panel').trim() || '#ffffff');
+  // The chart's own title (its accessible name on the page) gives way to the file's.
+  clone.querySelector(':scope > title')?.remove();
   const t = document.createElementNS(SVG_NS, 'title');
   t.textContent = title;
   clone.insertBefore(bg, clone.firstChild);

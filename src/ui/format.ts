@@ -44,3 +44,8 @@ export function formatLoss(l: number | null | undefined): string {
 export function formatSpeedup(x: number | null): string {
   return x === null ? 'not reached' : `${x.toFixed(2)}×`;
 }
+
+/** Axis ticks of losses (a module-level function, so charts see the same one each render). */
+export function twoDecimals(v: number): string {
+  return v.toFixed(2);
+}

@@ -25,25 +25,46 @@ export function xOf(run: Run, axis: XAxisKind): (step: number) => number {
   return (s) => s;
 }
 
-const cache = new WeakMap<Run, Partial<Record<XAxisKind, RunSeries>>>();
+/** What the chosen axis maps steps through: a growth moves the wall-time axis, not the step axis. */
+function axisInputs(run: Run, axis: XAxisKind): unknown[] {
+  return axis === 'time' ? [run.cumWallMs, run.growth] : axis === 'flops' ? [run.plan] : [];
+}
 
-/** Downsampled chart series of a run; cached per run snapshot, so only runs that changed are redone. */
+interface Cached {
+  mapping: unknown[];
+  validation: Run['validation'];
+  series: RunSeries;
+}
+
+/** Keyed on the run's steps: new steps make new series; a run's other changes (status, checkpoint) do not. */
+const cache = new WeakMap<Run['steps'], Partial<Record<XAxisKind, Cached>>>();
+
+/**
+ * Downsampled chart series of a run, cached on what each is made of: the same arrays come back
+ * until new points arrive, so the charts (memoised on them) skip the redraw, and a validation
+ * point redraws the loss chart only.
+ */
 export function runSeries(run: Run, axis: XAxisKind): RunSeries {
-  let byAxis = cache.get(run);
+  let byAxis = cache.get(run.steps);
   if (!byAxis) {
     byAxis = {};
-    cache.set(run, byAxis);
+    cache.set(run.steps, byAxis);
   }
+  const mapping = axisInputs(run, axis);
   const hit = byAxis[axis];
-  if (hit) return hit;
+  const sameMapping = hit !== undefined && hit.mapping.every((v, i) => v === mapping[i]);
+  if (sameMapping && hit.validation === run.validation) return hit.series;
   const x = xOf(run, axis);
   const pick = (f: (m: Run['steps'][number]) => number, max: number) => lttb(finitePoints(run.steps.map((m) => ({ x: x(m.step), y: f(m) }))), max);
-  const series: RunSeries = {
-    train: pick((m) => m.loss, MAX_POINTS),
-    validation: finitePoints(run.validation.map((p) => ({ x: x(p.step), y: p.loss }))),
-    lr: pick((m) => m.lr, MAX_SMALL_POINTS),
-    tokensPerSec: pick((m) => (m.wallMs > 0 ? m.tokens / (m.wallMs / 1000) : NaN), MAX_SMALL_POINTS),
-  };
-  byAxis[axis] = series;
+  const validation = finitePoints(run.validation.map((p) => ({ x: x(p.step), y: p.loss })));
+  const series: RunSeries = sameMapping
+    ? { ...hit.series, validation }
+    : {
+        train: pick((m) => m.loss, MAX_POINTS),
+        validation,
+        lr: pick((m) => m.lr, MAX_SMALL_POINTS),
+        tokensPerSec: pick((m) => (m.wallMs > 0 ? m.tokens / (m.wallMs / 1000) : NaN), MAX_SMALL_POINTS),
+      };
+  byAxis[axis] = { mapping, validation: run.validation, series };
   return series;
 }

@@ -18,9 +18,9 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerFusedKernels } from '../core/kernels/register.ts';
-import { useExplicitTransposeOnWasm } from '../core/wasm-matmul.ts';
+import { patchWasmKernels } from '../core/wasm-kernels.ts';
 
-useExplicitTransposeOnWasm();
+patchWasmKernels();
 registerFusedKernels();
 
 setWasmPaths({

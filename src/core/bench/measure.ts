@@ -50,6 +50,24 @@ export async function matmulGflops(n: number, reps: number): Promise<number> {
   return (2 * n * n * n * reps) / seconds / 1e9;
 }
 
+/**
+ * A backend's matmul rate for mfu. Machines are shared: a rate taken while the machine is busy would
+ * flatter every mfu, so the rate is sampled several times in a run (the benches sample before the
+ * sizes and after each one) and mfu is taken against the fastest sample.
+ */
+export class MatmulRate {
+  readonly samples: number[] = [];
+  constructor(readonly n: number, private readonly reps: number) {}
+  async sample(): Promise<number> {
+    const g = await matmulGflops(this.n, this.reps);
+    this.samples.push(g);
+    return g;
+  }
+  get best(): number {
+    return Math.max(...this.samples);
+  }
+}
+
 export interface StepMeasurement {
   size: SizeName;
   /** Timed steps (after the warm-up steps). */

@@ -2,32 +2,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
-import { SIZES, type ModelConfig } from '../model/config.ts';
-import { disposeParams, initParams } from '../model/params.ts';
+import { disposeParams } from '../model/params.ts';
 import { paramShapes } from '../model/shapes.ts';
-import { buildPreset } from '../schedule/presets.ts';
-import { summarize, type RunRecord } from '../train/record.ts';
-import type { ExperimentConfig } from '../run/config.ts';
-import { checkpointParams, readTensors } from './checkpoint.ts';
+import { checkpointParams } from './checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './format.ts';
 import { encodeSafetensors } from './safetensors.ts';
+import { sampleCheckpoint, sampleModel } from './sample.test-helper.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const model: ModelConfig = { ...SIZES.tiny.model, vocabSize: 50, hidden: 8, heads: 2, ffn: 16, maxLen: 8, layers: 1 };
+const model = sampleModel;
 
 async function sample(): Promise<Checkpoint> {
-  const train = { ...SIZES.tiny.train, seqLen: 8, steps: 4 };
-  const config: ExperimentConfig = { size: 'custom', model, train, schedule: buildPreset('baseline', 4, model), seed: 1 };
-  const params = initParams(model, 7);
-  const tensors = await readTensors(params);
-  disposeParams(params);
-  const zeros = new Map([...tensors].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length).fill(0.5) }]));
-  const base = { format: 'growlab-run' as const, version: 1 as const, createdAt: '2026-01-01T00:00:00.000Z', config: { ...config, size: undefined, backend: 'cpu' }, steps: [], validation: [], stages: [], growthEvents: [], wallTimeMs: 0, tokensSeen: 0 };
-  const record: RunRecord = { ...base, summary: summarize(base) };
-  return { config, step: 2, stageIndex: 0, model, backend: 'cpu', record, state: { any: 'thing' }, params: tensors, adam: { step: 2, m: zeros, v: zeros } };
+  return sampleCheckpoint();
 }
 
 /** Reads the container with the spec's rules directly (no code shared with the decoder). */

@@ -1,19 +1,17 @@
-import { ConfigError } from '../errors.ts';
-import { validateModelConfig, type ModelConfig } from '../model/config.ts';
+import { FormatError } from '../errors.ts';
+import type { ModelConfig } from '../model/config.ts';
 import { paramShapes } from '../model/shapes.ts';
 import type { RunRecord } from '../train/record.ts';
 import type { ExperimentConfig } from '../run/config.ts';
-import { stageModelConfig } from '../schedule/spec.ts';
+import { parseFormat } from '../schema/parse.ts';
+import { formatPath, show } from '../schema/show.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkpointMetadataSchema, type ResumeState } from './metadata.ts';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors.ts';
 
 /* The checkpoint file: pure, so the page reads and writes checkpoints without loading tfjs. */
 
-export const CHECKPOINT_FORMAT = 'growlab-checkpoint';
-/**
- * 2: the corpus is tokenized at the model's vocabulary size (src/core/data/vocab-cap.ts). A format
- * 1 checkpoint was trained on the old fixed tokenization, whose ids stand for other pieces now.
- */
-export const CHECKPOINT_VERSION = 2;
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION };
+export type { ResumeState };
 
 export type TensorData = SafeTensor;
 
@@ -21,7 +19,8 @@ export type TensorData = SafeTensor;
  * A run at a step: what resuming needs (weights, Adam moments, the experiment's position) and what
  * it recorded so far. Stored as safetensors: tensors "param/<name>", "adam.m/<name>", "adam.v/<name>";
  * "__metadata__" carries format, version and JSON strings (config, model, record, state), so any
- * safetensors reader (Python's `safetensors`, `huggingface_hub`) can open the weights.
+ * safetensors reader (Python's `safetensors`, `huggingface_hub`) can open the weights. The
+ * metadata's fields are checkpointMetadataSchema's (metadata.ts).
  */
 export interface Checkpoint {
   config: ExperimentConfig;
@@ -34,15 +33,9 @@ export interface Checkpoint {
   backend: string;
   record: RunRecord;
   /** Resume details owned by the Experiment (data cursors, RNG, position in the stage). */
-  state: unknown;
+  state: ResumeState;
   params: Map<string, TensorData>;
   adam: { step: number; m: Map<string, TensorData>; v: Map<string, TensorData> };
-}
-
-const FIELD = 'checkpoint';
-
-function fail(message: string): never {
-  throw new ConfigError(FIELD, message);
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
@@ -67,33 +60,22 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   });
 }
 
-function parseJson(metadata: Record<string, string>, key: string): unknown {
-  const text = metadata[key];
-  if (text === undefined) fail(`the file has no "${key}" entry in its metadata: it is damaged or not from GrowLab`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    fail(`the "${key}" metadata is not valid JSON: the file is damaged`);
-  }
-}
-
-function count(metadata: Record<string, string>, key: string): number {
-  const v = Number(metadata[key]);
-  if (!Number.isInteger(v) || v < 0) fail(`metadata "${key}" must be a non-negative integer, got ${JSON.stringify(metadata[key])}`);
-  return v;
-}
-
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /**
- * Reads a checkpoint file and checks it is whole and consistent: GrowLab's format and version, every
- * tensor the model needs with its shape (and nothing else), Adam moments for every parameter, and the
- * model matching the config's stage. Throws ConfigError("checkpoint", ...) saying what is wrong.
+ * Reads a checkpoint file and checks it is whole and consistent: GrowLab's format and version, the
+ * metadata against checkpointMetadataSchema (config, model, stage, record and resume state of one
+ * moment of one run), every tensor the model needs with its shape (and nothing else), Adam moments
+ * for every parameter, all finite. Throws FormatError("checkpoint", ...) naming `file` when given,
+ * the field, and what is wrong.
  */
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const { tensors, metadata } = decodeSafetensors(bytes);
+export function decodeCheckpoint(bytes: Uint8Array, file?: string): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  function fail(message: string, path = ''): never {
+    throw new FormatError('checkpoint', { file, path }, message);
+  }
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(`this safetensors file is not a GrowLab checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`);
   }
@@ -106,40 +88,28 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       ? `checkpoint format version ${metadata.version} was written by a newer GrowLab; this one reads version ${CHECKPOINT_VERSION}`
       : `unknown checkpoint format version ${JSON.stringify(metadata.version)}; this GrowLab reads version ${CHECKPOINT_VERSION}`);
   }
-  const config = parseJson(metadata, 'config') as ExperimentConfig;
-  const model = parseJson(metadata, 'model') as ModelConfig;
-  const record = parseJson(metadata, 'record') as RunRecord;
-  const state = parseJson(metadata, 'state');
-  const step = count(metadata, 'step');
-  const stageIndex = count(metadata, 'stageIndex');
-  const adamStep = count(metadata, 'adamStep');
-  const stages = (config as { schedule?: { stages?: unknown[] } })?.schedule?.stages;
-  if (!Array.isArray(stages) || stageIndex >= stages.length) fail(`stage ${stageIndex} is not in the config's schedule`);
-  validateModelConfig(model, 'checkpoint.model');
-  const expected = stageModelConfig(config.model, (stages[stageIndex] as { shape: Parameters<typeof stageModelConfig>[1] }).shape);
-  if (JSON.stringify(expected) !== JSON.stringify(model)) {
-    fail(`the weights' model ${JSON.stringify(model)} is not stage ${stageIndex + 1} of its config (${JSON.stringify(expected)})`);
-  }
-  if (record?.format !== 'growlab-run' || !Array.isArray(record.steps)) fail('the run record inside is missing or not a GrowLab run record');
-  const shapes = paramShapes(model);
+  const m = parseFormat(checkpointMetadataSchema, metadata, { format: 'checkpoint', file });
+  const shapes = paramShapes(m.model);
   const params = new Map<string, TensorData>();
-  const m = new Map<string, TensorData>();
-  const v = new Map<string, TensorData>();
+  const adamM = new Map<string, TensorData>();
+  const adamV = new Map<string, TensorData>();
   for (const [name, shape] of shapes) {
-    for (const [prefix, into] of [['param', params], ['adam.m', m], ['adam.v', v]] as const) {
-      const t = tensors.get(`${prefix}/${name}`);
-      if (!t) fail(`tensor "${prefix}/${name}" is missing`);
-      if (!sameShape(t.shape, shape)) fail(`tensor "${prefix}/${name}" has shape [${t.shape}], the model needs [${shape}]`);
+    for (const [prefix, into] of [['param', params], ['adam.m', adamM], ['adam.v', adamV]] as const) {
+      const key = `${prefix}/${name}`;
+      const t = tensors.get(key);
+      if (!t) fail(`tensor "${key}" is missing`);
+      if (!sameShape(t.shape, shape)) fail(`tensor "${key}" has shape ${show(t.shape)}, the model needs ${show(shape)}`, formatPath(['header', key, 'shape']));
       const bad = nonFinite(t.data);
       if (bad > 0) {
-        fail(`tensor "${prefix}/${name}" holds ${bad} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not finite (NaN or ±Inf): the run had diverged when this checkpoint was written, so it can be neither resumed nor evaluated; use an earlier checkpoint or train again with a lower learning rate`);
+        fail(`tensor "${key}" holds ${bad} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not finite (NaN or ±Inf): the run had diverged when this checkpoint was written, so it can be neither resumed nor evaluated; use an earlier checkpoint or train again with a lower learning rate`);
       }
       into.set(name, t);
     }
   }
   const extra = [...tensors.keys()].filter((k) => !shapes.has(k.slice(k.indexOf('/') + 1)) || !/^(param|adam\.m|adam\.v)\//.test(k));
-  if (extra.length) fail(`unexpected tensors for this model: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
-  return { config, step, stageIndex, model, backend: metadata.backend ?? 'unknown', record, state, params, adam: { step: adamStep, m, v } };
+  if (extra.length) fail(`unexpected tensors for this model: ${extra.slice(0, 5).map((k) => show(k)).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
+  const { config, step, stageIndex, model, backend, record, state } = m;
+  return { config, step, stageIndex, model, backend, record, state, params, adam: { step: m.adamStep, m: adamM, v: adamV } };
 }
 
 /** How many entries of `data` are NaN or ±Inf. */

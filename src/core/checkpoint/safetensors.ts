@@ -1,4 +1,8 @@
-import { ConfigError } from '../errors.ts';
+import { z } from 'zod';
+import { FormatError } from '../errors.ts';
+import { count } from '../schema/numbers.ts';
+import { parseFormat } from '../schema/parse.ts';
+import { formatPath, show } from '../schema/show.ts';
 
 /**
  * The safetensors container (https://huggingface.co/docs/safetensors): an 8-byte little-endian header
@@ -17,13 +21,17 @@ export interface SafeTensorsFile {
   metadata: Record<string, string>;
 }
 
-const FIELD = 'checkpoint';
 /** A header larger than this is not a GrowLab file (ours are a few MB of JSON at most). */
 const MAX_HEADER = 256 * 1024 * 1024;
 
-function fail(message: string): never {
-  throw new ConfigError(FIELD, message);
-}
+/** The header: "__metadata__" (strings) and one entry per tensor, by name. */
+const headerSchema = z.record(z.string(), z.unknown());
+const metadataSchema = z.record(z.string(), z.string());
+const tensorEntrySchema = z.object({
+  dtype: z.literal('F32'),
+  shape: z.array(count),
+  data_offsets: z.tuple([count, count]),
+});
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -54,11 +62,15 @@ export function encodeSafetensors(file: SafeTensorsFile): Uint8Array {
   return out;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function decodeSafetensors(bytes: Uint8Array): SafeTensorsFile {
+/**
+ * Reads a safetensors file, checking its header against the spec: every tensor F32, its byte range
+ * inside the data and as long as its shape, the ranges neither overlapping nor leaving gaps (the
+ * spec's "no holes"). Throws FormatError("checkpoint", ...) naming `file` when given.
+ */
+export function decodeSafetensors(bytes: Uint8Array, file?: string): SafeTensorsFile {
+  function fail(message: string, path = ''): never {
+    throw new FormatError('checkpoint', { file, path }, message);
+  }
   if (bytes.byteLength < 8) fail(`the file is ${bytes.byteLength} bytes long: too short to be a safetensors file (truncated?)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
@@ -66,49 +78,48 @@ export function decodeSafetensors(bytes: Uint8Array): SafeTensorsFile {
     fail(`the header claims ${n} bytes but the file has ${bytes.byteLength - 8} after the length field: not a safetensors file, or truncated`);
   }
   const headerLen = Number(n);
-  let header: unknown;
+  let json: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
     fail('the header is not valid JSON: not a safetensors file, or corrupted');
   }
-  if (!isRecord(header)) fail('the header is not a JSON object: not a safetensors file');
+  const source = { format: 'checkpoint', file };
+  parseFormat(headerSchema, json, { ...source, hint: 'not a safetensors file' });
+  // The parsed JSON itself, not a copy: its own keys only, whatever they are named ("__proto__").
+  const header = json as Record<string, unknown>;
   const dataStart = 8 + headerLen;
   const dataLen = bytes.byteLength - dataStart;
-  const metadata: Record<string, string> = {};
-  const tensors = new Map<string, SafeTensor>();
+  const metadata = Object.hasOwn(header, '__metadata__') ? parseFormat(metadataSchema, header.__metadata__, { ...source, at: ['header', '__metadata__'] }) : {};
+  const entries = Object.entries(header)
+    .filter(([name]) => name !== '__metadata__')
+    .map(([name, entry]) => ({ name, ...parseFormat(tensorEntrySchema, entry, { ...source, at: ['header', name] }) }));
+  const at = (name: string) => formatPath(['header', name]);
+  for (const { name, shape, data_offsets: [begin, end] } of entries) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (end - begin !== 4 * size) fail(`${end - begin} bytes for shape ${show(shape)} (expected ${4 * size})`, at(name));
+    if (end > dataLen) fail(`ends at byte ${end} of ${dataLen} data bytes: the file is truncated`, at(name));
+  }
+  // Sorted by start, each range must begin where the one before ended: no overlap, no hole.
+  const byStart = [...entries].sort((a, b) => a.data_offsets[0] - b.data_offsets[0] || a.data_offsets[1] - b.data_offsets[1]);
   let covered = 0;
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      if (!isRecord(entry)) fail('__metadata__ must be an object of strings');
-      for (const [k, v] of Object.entries(entry)) {
-        if (typeof v !== 'string') fail(`__metadata__.${k} must be a string`);
-        metadata[k] = v;
-      }
-      continue;
+  for (const { name, data_offsets: [begin, end] } of byStart) {
+    if (begin !== covered) {
+      fail(begin < covered ? `bytes ${begin}-${end} overlap the tensor before it, which ends at ${covered}` : `starts at byte ${begin}, leaving bytes ${covered}-${begin} unused`, at(name));
     }
-    if (!isRecord(entry)) fail(`tensor "${name}" has no dtype/shape/data_offsets entry`);
-    if (entry.dtype !== 'F32') fail(`tensor "${name}" is ${String(entry.dtype)}; GrowLab checkpoints hold F32 tensors only`);
-    const shape = entry.shape;
-    const offsets = entry.data_offsets;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor "${name}" has an invalid shape`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      fail(`tensor "${name}" has invalid data_offsets`);
-    }
-    const [begin, end] = offsets as number[];
-    const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== 4 * size) fail(`tensor "${name}": ${end - begin} bytes for shape [${shape}] (expected ${4 * size})`);
-    if (end > dataLen) fail(`tensor "${name}" ends at byte ${end} of ${dataLen} data bytes: the file is truncated`);
+    covered = end;
+  }
+  if (covered !== dataLen) fail(`${dataLen - covered} bytes after the last tensor: the file is corrupted`);
+  const tensors = new Map<string, SafeTensor>();
+  for (const { name, shape, data_offsets: [begin, end] } of entries) {
     const raw = bytes.slice(dataStart + begin, dataStart + end);
     let data: Float32Array;
     if (littleEndian) data = new Float32Array(raw.buffer);
     else {
       const dv = new DataView(raw.buffer);
-      data = Float32Array.from({ length: size }, (_, i) => dv.getFloat32(4 * i, true));
+      data = Float32Array.from({ length: (end - begin) / 4 }, (_, i) => dv.getFloat32(4 * i, true));
     }
-    tensors.set(name, { shape: shape as number[], data });
-    covered = Math.max(covered, end);
+    tensors.set(name, { shape, data });
   }
-  if (covered !== dataLen) fail(`${dataLen - covered} bytes after the last tensor: the file is corrupted`);
   return { tensors, metadata };
 }

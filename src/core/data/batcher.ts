@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { count, rngState } from '../schema/numbers.ts';
 import { concatBatches, type MlmBatch } from './batch.ts';
 import { CLS_ID, NUM_SPECIAL, PAD_ID, SEP_ID, SPLITS, UNK_ID, type Corpus, type Split } from './corpus.ts';
 import { applyMlmMasking, predsPerSeq } from './masking.ts';
@@ -17,14 +19,18 @@ export interface BatcherOptions {
   seed: number;
 }
 
-/** Where a batcher is in its data stream; plain JSON for checkpoints. */
-export interface BatcherCursor {
-  epoch: number;
+/**
+ * Where a batcher is in its data stream; plain JSON for checkpoints. The index's upper bound (the
+ * windows per epoch) depends on the corpus, so setCursor checks it.
+ */
+export const batcherCursorSchema = z.object({
+  epoch: count,
   /** Next window within the epoch's shuffled order. */
-  index: number;
+  index: count,
   /** Masking Rng state. */
-  rng: number[];
-}
+  rng: rngState,
+});
+export type BatcherCursor = z.infer<typeof batcherCursorSchema>;
 
 /** A slice of one document that fills one row: [CLS] + `length` tokens + [SEP] + padding. */
 export interface Window {

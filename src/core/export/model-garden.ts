@@ -189,6 +189,11 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
   if (stages.some((s) => s.shape.ffnRank > 0)) {
     notes.push("factorized FFN (fcfact_ratio): grow_bert's SmallEncoderConfig has the keys but its TransformerEncoder does not build factorized layers, so those stages train a dense FFN unless you add that code");
   }
+  if (stages.some((s) => (s.shape.hiddenDiv ?? 1) > 1 || (s.shape.headsDiv ?? 1) > 1)) {
+    notes.push(
+      `hidden size / heads growth (${[...new Set(stages.map((s) => stageLabel(s.shape, target)))].join(' → ')}): this export writes no hidden size or head count per stage, so every stage trains at the target's d${target.hidden} with ${target.heads} heads; hidden.tile and heads.add are not reproduced`,
+    );
+  }
   if (stages.some((s, i) => i > 0 && s.optPolicy === 'carry')) notes.push('optimizer "carry": grow_bert builds a new optimizer at every stage, so Adam moments are always dropped');
   if (model.norm === 'pre') notes.push("pre-LN: Model Garden's BERT encoder and grow_bert's small encoder are post-LN; the exported model is post-LN");
   stages.forEach((s, i) => {

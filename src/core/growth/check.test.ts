@@ -8,12 +8,13 @@ import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
-import { disposeParams, initParams, type Params } from '../model/params.ts';
+import { disposeParams, type Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pool-plan.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import type { GrowthOps } from '../schedule/spec.ts';
 import { growthCheck } from './check.ts';
 import { growModel } from './grow.ts';
+import { trainedLike } from './model.test-helper.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -26,22 +27,6 @@ const base: ModelConfig = {
 };
 
 const probe: MlmBatch = handBatch();
-
-/**
- * Initial weights are tiny (attention ≈ uniform, FFN ≈ linear, identity-ish layer norms), so a
- * check on them would pass almost anything: spread them like trained weights.
- */
-function trainedLike(cfg: ModelConfig, seed: number): Params {
-  const params = initParams(cfg, seed);
-  const rng = new Rng(seed + 1000);
-  for (const [name, p] of params) {
-    const gain = name.endsWith('gamma');
-    const scale = gain ? 0.2 : name.endsWith('kernelA') || name.endsWith('kernelB') ? 0.6 : 0.4;
-    const v = Float32Array.from({ length: p.size }, () => (gain ? 1 : 0) + scale * rng.normal());
-    tf.tidy(() => p.assign(tf.tensor(v, p.shape)));
-  }
-  return params;
-}
 
 const ops = (o: Partial<GrowthOps> = {}): GrowthOps => ({ depth: 'stack', width: 'share', widthNoise: 0, ...o });
 

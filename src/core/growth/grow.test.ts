@@ -5,10 +5,14 @@ import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { disposeParams, initParams, type Params } from '../model/params.ts';
+import { paramShapes } from '../model/shapes.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import type { GrowthOps, StageShape } from '../schedule/spec.ts';
 import { growModel } from './grow.ts';
-import { GROWTH_OPERATORS, growthOperator, growthOpsApplied } from './registry.ts';
+import { GROWTH_OPERATORS, growthOperator, growthOpsApplied, hiddenOpsApplied } from './registry.ts';
+import { growthCheck } from './check.ts';
+import { handBatch } from '../data/hand-batch.ts';
+import { trainedLike } from './model.test-helper.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -82,6 +86,26 @@ describe('growModel', () => {
     disposeAll(params, adam, g.params, g.adam);
   });
 
+  it('composes factorized → dense, hidden.tile, heads.add, share and identity depth, preserving (pre-LN)', async () => {
+    // d 8 (2 heads of 4) → d 32 (4 heads of 8): head dimension ×2 by tile, then heads ×2 by add.
+    const from = { ...base, ffnRank: 2, dropout: 0 };
+    const to = { ...base, hidden: 32, heads: 4, ffn: 16, layers: 3, dropout: 0 };
+    const params = trainedLike(from, 11);
+    const adam = randomAdam(params, 12);
+    const ops: GrowthOps = { depth: 'identity', width: 'share', widthNoise: 0.05 };
+    const before = tf.memory().numTensors;
+    const g = growModel(params, adam, from, to, ops, new Rng(13));
+    for (const [name, shape] of paramShapes(to)) expect(g.params.get(name)!.shape, name).toEqual(shape);
+    expect([...g.params.keys()]).toEqual([...paramShapes(to).keys()]);
+    expect([...g.adam!.m.keys()]).toEqual([...g.params.keys()]);
+    const r = await growthCheck({ params, cfg: from }, { params: g.params, cfg: to }, handBatch());
+    expect(r.maxAbsLogitDiff).toBeLessThan(1e-5);
+    disposeAll(g.params, g.adam);
+    // Every intermediate of the five steps was freed.
+    expect(tf.memory().numTensors).toBe(before);
+    disposeAll(params, adam);
+  });
+
   it('returns null moments for the fresh policy and independent copies when no weight changes', () => {
     const params = initParams(base, 4);
     const g = growModel(params, null, base, { ...base, dropout: 0 }, stackShare, new Rng(1));
@@ -101,7 +125,13 @@ describe('growModel', () => {
     const attempt = (to: Partial<ModelConfig>, ops = stackShare) => () => growModel(params, null, fromF, { ...fromF, ...to }, ops, new Rng(1));
     expect(attempt({ layers: 1 })).toThrow(/layers.*remove/);
     expect(attempt({ ffn: 4, ffnRank: 0 })).toThrow(/ffn.*shrink/);
-    expect(attempt({ hidden: 16 })).toThrow(/hidden/);
+    expect(attempt({ hidden: 4 })).toThrow(/hidden: growth cannot shrink the hidden size/);
+    expect(attempt({ heads: 1 })).toThrow(/heads: growth cannot remove heads/);
+    expect(attempt({ hidden: 12, heads: 8 })).toThrow(/heads: hidden size 12 must be divisible by heads 8/);
+    expect(attempt({ heads: 4 })).toThrow(/heads: 2 → 4 heads at hidden 8 would shrink the head dimension 4 → 2 \(heads\.split.*grow hidden to at least 16/);
+    expect(attempt({ hidden: 12 })).toThrow(/hidden: hidden\.tile needs .*integer factor/);
+    expect(attempt({ hidden: 12, heads: 3 })).toThrow(/heads: heads\.add grows the heads by an integer factor/);
+    expect(attempt({ hidden: 16 }, { ...stackShare, hidden: 'nope' as 'tile' })).toThrow(/ops\.hidden/);
     expect(attempt({ norm: 'post' })).toThrow(ConfigError);
     expect(attempt({ vocabSize: 50 })).toThrow(ConfigError);
     expect(attempt({ ffnRank: 3 })).toThrow(/ffnRank/);
@@ -133,9 +163,12 @@ describe('registry', () => {
     const ids = GROWTH_OPERATORS.map((o) => o.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.sort()).toEqual([
-      'depth.identity', 'depth.interleave', 'depth.random', 'depth.stack',
+      'depth.identity', 'depth.interleave', 'depth.random', 'depth.stack', 'heads.add', 'hidden.random', 'hidden.tile',
       'length.pool', 'length.truncate', 'width.factorize', 'width.random', 'width.share',
     ]);
+    expect(growthOperator('hidden.tile').preserving).toBe('always');
+    expect(growthOperator('heads.add').preserving).toBe('always');
+    expect(growthOperator('hidden.random').preserving).toBe('never');
     for (const o of GROWTH_OPERATORS) expect(o.id.startsWith(`${o.dimension}.`)).toBe(true);
     expect(growthOperator('depth.identity').preserving).toBe('pre-ln-only');
     expect(growthOperator('width.share').preserving).toBe('always');
@@ -146,7 +179,7 @@ describe('registry', () => {
 
   it('growthOpsApplied names each dimension that changes, in growth order', () => {
     const shape = (s: Partial<StageShape>): StageShape => ({ layers: 2, ffnDiv: 1, ffnRank: 0, length: 'full', lengthFactor: 1, poolReduce: 'mean', ...s });
-    const ids = (a: Partial<StageShape>, b: Partial<StageShape>, ops = stackShare) => growthOpsApplied(shape(a), shape(b), ops).map((o) => o.id);
+    const ids = (a: Partial<StageShape>, b: Partial<StageShape>, ops = stackShare) => growthOpsApplied(shape(a), shape(b), ops, { ...base, layers: 2 }).map((o) => o.id);
     expect(ids({ layers: 1, ffnDiv: 2, length: 'pool', lengthFactor: 2 }, { layers: 2 })).toEqual(['width.share', 'depth.stack', 'length.pool']);
     expect(ids({ ffnRank: 4 }, {})).toEqual(['width.factorize']);
     expect(ids({ ffnRank: 4, ffnDiv: 2 }, {}, { ...stackShare, width: 'random' })).toEqual(['width.factorize', 'width.random']);
@@ -155,5 +188,21 @@ describe('registry', () => {
     expect(ids({ length: 'truncate', lengthFactor: 2 }, { length: 'pool', lengthFactor: 2 })).toEqual(['length.truncate', 'length.pool']);
     expect(ids({ length: 'pool', lengthFactor: 4 }, { length: 'pool', lengthFactor: 2 })).toEqual(['length.pool']);
     expect(ids({}, {})).toEqual([]);
+    // d and heads come right after defactorization, before FFN width and depth.
+    expect(ids({ ffnRank: 4, hiddenDiv: 4, headsDiv: 2, layers: 1, ffnDiv: 2 }, {})).toEqual(['width.factorize', 'hidden.tile', 'heads.add', 'width.share', 'depth.stack']);
+    expect(ids({ hiddenDiv: 2 }, {}, { ...stackShare, hidden: 'random' })).toEqual(['hidden.random']);
+    expect(ids({ hiddenDiv: 2, headsDiv: 2 }, { headsDiv: 1 })).toEqual(['heads.add']);
+    // Absent divisors are 1: an old shape and one naming 1 explicitly grow nothing.
+    expect(ids({ hiddenDiv: 1, headsDiv: 1 }, {})).toEqual([]);
+  });
+
+  it('hiddenOpsApplied names the head-dimension step, then heads.add', () => {
+    const ids = (a: Partial<ModelConfig>, b: Partial<ModelConfig>, ops: GrowthOps = stackShare) =>
+      hiddenOpsApplied({ ...base, ...a }, { ...base, ...b }, ops).map((o) => o.id);
+    expect(ids({}, { hidden: 16 })).toEqual(['hidden.tile']);
+    expect(ids({}, { hidden: 16 }, { ...stackShare, hidden: 'random' })).toEqual(['hidden.random']);
+    expect(ids({}, { hidden: 16, heads: 4 })).toEqual(['heads.add']);
+    expect(ids({}, { hidden: 32, heads: 4 })).toEqual(['hidden.tile', 'heads.add']);
+    expect(ids({}, { layers: 4 })).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.ts';
-import type { GrowthOps, StageShape } from '../schedule/spec.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { stageModelConfig, type GrowthOps, type StageShape } from '../schedule/spec.ts';
 
-export type GrowthDimension = 'depth' | 'width' | 'length';
+export type GrowthDimension = 'depth' | 'width' | 'length' | 'hidden' | 'heads';
 /** Whether the grown model computes the same function: pre-ln-only holds for pre-LN blocks alone. */
 export type Preservation = 'always' | 'pre-ln-only' | 'never';
 
@@ -77,6 +78,40 @@ export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
       'The dense kernels start with zero optimizer moments.',
   },
   {
+    id: 'hidden.tile',
+    dimension: 'hidden',
+    name: 'Tile hidden units',
+    preserving: 'always',
+    description:
+      'd grows k-fold at fixed heads (each head k times wider): every hidden unit is repeated k times in place, ' +
+      'weights that read the repeated stream are divided by k, W_q also by √k (the wider heads would scale the ' +
+      'scores by √k), and mlm.ln by k (the tied output reads the repeated embeddings). LayerNorm sees the same ' +
+      'mean and variance, so pre-LN and post-LN both preserve. Moments carried (m, v scaled as derived in ' +
+      'growth/hidden.ts). Dropout on the stream separates the copies; with dropout 0 they stay identical.',
+  },
+  {
+    id: 'hidden.random',
+    dimension: 'hidden',
+    name: 'Random hidden units',
+    preserving: 'never',
+    description:
+      'd grows at fixed heads: old units keep their values and their head; new units (embedding columns, weights, ' +
+      'LayerNorm entries) are BERT-initialised. Nothing is rescaled — the non-preserving control. Old moments ' +
+      'carried, new ones zero.',
+  },
+  {
+    id: 'heads.add',
+    dimension: 'heads',
+    name: 'Add heads',
+    preserving: 'always',
+    description:
+      'Heads grow m-fold at a fixed head dimension, so d grows m-fold too. The stream is repeated m times as in ' +
+      'hidden.tile (zero new units would shift LayerNorm\'s mean and variance); the old heads keep their q/k/v ' +
+      'weights, the new heads get fresh q/k/v weights and zero output-projection rows, so they add nothing yet. ' +
+      'Fewer, wider heads at fixed d (heads.split) is left out: no split of a softmax over q·k into two ' +
+      'softmaxes over its halves preserves the function.',
+  },
+  {
     id: 'length.truncate',
     dimension: 'length',
     name: 'Truncate → full length',
@@ -106,15 +141,30 @@ export function growthOperator(id: string): GrowthOperator {
 
 /**
  * The operators one growth event from stage shape `from` to `to` applies, in the order growModel
- * applies them (factorized → dense, width, depth), then the length changes.
+ * applies them (factorized → dense, head dimension, heads, FFN width, depth), then the length
+ * changes. `target` turns the shapes' d and heads divisors into sizes for hiddenOpsApplied.
  */
-export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOps): GrowthOperator[] {
+export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOps, target: ModelConfig): GrowthOperator[] {
   const ids: string[] = [];
   if (from.ffnRank > 0 && to.ffnRank === 0) ids.push('width.factorize');
+  ids.push(...hiddenOpsApplied(stageModelConfig(target, from), stageModelConfig(target, to), ops).map((o) => o.id));
   if (to.ffnDiv < from.ffnDiv) ids.push(`width.${ops.width}`);
   if (to.layers > from.layers) ids.push(`depth.${ops.depth}`);
   if (from.length === 'truncate' && (to.length !== 'truncate' || to.lengthFactor < from.lengthFactor)) ids.push('length.truncate');
   const pooled = (s: StageShape) => (s.length === 'pool' ? `${s.lengthFactor}:${s.poolReduce}` : null);
   if (pooled(from) !== pooled(to)) ids.push('length.pool');
+  return ids.map(growthOperator);
+}
+
+/**
+ * The d and head operators growModel applies between two model configs, in its order: the head
+ * dimension (hidden.tile or hidden.random), then the heads (heads.add). growthOpsApplied puts them
+ * after width.factorize.
+ */
+export function hiddenOpsApplied(from: ModelConfig, to: ModelConfig, ops: GrowthOps): GrowthOperator[] {
+  const ids: string[] = [];
+  // 'tile' is hidden.ts's DEFAULT_HIDDEN_OP, not imported: this module stays free of tfjs for the page.
+  if (to.hidden / to.heads > from.hidden / from.heads) ids.push(`hidden.${ops.hidden ?? 'tile'}`);
+  if (to.heads > from.heads) ids.push('heads.add');
   return ids.map(growthOperator);
 }

@@ -1,63 +1,74 @@
-import { ConfigError } from '../errors.ts';
+import { z } from 'zod';
+import { ConfigError, stopAtFirst, type Checks } from '../errors.ts';
+import { count, positiveInt as positive, wholeFrom } from '../schema/numbers.ts';
 
-export type NormPlacement = 'pre' | 'post';
+/** Where each block's LayerNorm sits. */
+export const NORM_PLACEMENTS = ['pre', 'post'] as const;
+export type NormPlacement = (typeof NORM_PLACEMENTS)[number];
 
 /** How embedding pooling reduces each window of k unmasked tokens. */
-export type PoolReduce = 'mean' | 'max';
-export const POOL_REDUCES: readonly PoolReduce[] = ['mean', 'max'];
+export const POOL_REDUCES = ['mean', 'max'] as const;
+export type PoolReduce = (typeof POOL_REDUCES)[number];
 
 /** Embedding pooling of a stage's first-layer queries (grow_bert's EmbedPoolLayer). */
-export interface PoolSetting {
-  k: number;
-  reduce: PoolReduce;
-}
+export const poolSettingSchema = z.object({
+  k: wholeFrom(2),
+  reduce: z.enum(POOL_REDUCES),
+});
+export type PoolSetting = z.infer<typeof poolSettingSchema>;
 
-/** Shape and architecture of a mini-BERT. Everything growth can change is a plain number here. */
-export interface ModelConfig {
+/**
+ * Shape and architecture of a mini-BERT. Everything growth can change is a plain number here.
+ * Each field's own range; what depends on several (heads dividing hidden, the FFN rank) is
+ * validateModelConfig's.
+ */
+export const modelConfigSchema = z.object({
   /** Vocabulary size: the corpus is tokenized with the first vocabSize word pieces (src/core/data/vocab-cap.ts). */
-  vocabSize: number;
-  hidden: number;
-  layers: number;
-  heads: number;
+  vocabSize: wholeFrom(8),
+  hidden: positive,
+  layers: positive,
+  heads: positive,
   /** FFN inner size F. */
-  ffn: number;
+  ffn: positive,
   /** Rank h of a factorized FFN (W ≈ A·B); 0 means dense weights. */
-  ffnRank: number;
+  ffnRank: count,
   /** Number of position embeddings (the longest sequence the model accepts). */
-  maxLen: number;
-  norm: NormPlacement;
-  dropout: number;
+  maxLen: positive,
+  norm: z.enum(NORM_PLACEMENTS),
+  dropout: z.number().min(0).lt(1),
   /** LayerNorm epsilon. */
-  lnEps: number;
-}
+  lnEps: z.number().gt(0).max(1),
+});
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
 /** Optimisation settings of one training run. */
-export interface TrainConfig {
-  batchSize: number;
-  seqLen: number;
-  steps: number;
+export const trainConfigSchema = z.object({
+  batchSize: positive,
+  seqLen: wholeFrom(4),
+  steps: positive,
   /** Peak learning rate. */
-  lr: number;
-  warmupSteps: number;
-  weightDecay: number;
+  lr: z.number().gt(0),
+  warmupSteps: count,
+  weightDecay: z.number().min(0).max(1),
   /** Global-norm gradient clipping threshold; 0 disables clipping. */
-  clipNorm: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
+  clipNorm: z.number().min(0),
+  beta1: z.number().min(0).lt(1),
+  beta2: z.number().min(0).lt(1),
+  epsilon: z.number().gt(0),
   /** Metrics are read back from the device every `logEvery` steps. */
-  logEvery: number;
+  logEvery: positive,
   /** Validation runs every `evalEvery` steps (and at the end). */
-  evalEvery: number;
+  evalEvery: positive,
   /**
    * Batches (of batchSize rows) in the validation set, which is the same for every seed and arm
    * (src/core/data/batcher.ts, validationBatches).
    */
-  evalBatches: number;
-}
+  evalBatches: positive,
+});
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
-export type SizeName = 'tiny' | 'small' | 'deep' | 'lab';
-export const SIZE_NAMES: readonly SizeName[] = ['tiny', 'small', 'deep', 'lab'];
+export const SIZE_NAMES = ['tiny', 'small', 'deep', 'lab'] as const;
+export type SizeName = (typeof SIZE_NAMES)[number];
 
 export interface SizePreset {
   model: ModelConfig;
@@ -173,48 +184,75 @@ function inRange(field: string, v: unknown, lo: number, hi: number, hiOpen = fal
   }
 }
 
-/** Throws ConfigError naming the first invalid field. */
-export function validateModelConfig(c: ModelConfig, prefix = 'model'): void {
-  for (const k of ['vocabSize', 'hidden', 'layers', 'heads', 'ffn', 'maxLen'] as const) {
-    positiveInt(`${prefix}.${k}`, c[k]);
-  }
-  if (c.vocabSize < 8) throw new ConfigError(`${prefix}.vocabSize`, `must be at least 8 (special tokens plus words), got ${c.vocabSize}`);
-  if (c.hidden % c.heads !== 0) {
-    throw new ConfigError(`${prefix}.heads`, `hidden size ${c.hidden} must be divisible by heads ${c.heads}; allowed heads: ${divisors(c.hidden).join(', ')}`);
-  }
-  if (!Number.isInteger(c.ffnRank) || c.ffnRank < 0) {
-    throw new ConfigError(`${prefix}.ffnRank`, `must be 0 (dense) or a positive integer rank, got ${String(c.ffnRank)}`);
-  }
-  if (c.ffnRank > 0 && c.ffnRank >= Math.min(c.hidden, c.ffn)) {
-    throw new ConfigError(`${prefix}.ffnRank`, `rank ${c.ffnRank} must be below min(hidden, ffn) = ${Math.min(c.hidden, c.ffn)} to save anything`);
-  }
-  if (c.norm !== 'pre' && c.norm !== 'post') throw new ConfigError(`${prefix}.norm`, `must be "pre" or "post", got ${String(c.norm)}`);
-  inRange(`${prefix}.dropout`, c.dropout, 0, 1, true);
-  // Zero would make LayerNorm of an all-zero row (an empty pooled query slot) 0·∞ = NaN.
-  if (typeof c.lnEps !== 'number' || !(c.lnEps > 0 && c.lnEps <= 1)) {
-    throw new ConfigError(`${prefix}.lnEps`, `must be a number in (0, 1], got ${String(c.lnEps)}`);
-  }
+/**
+ * Checks a model config: throws ConfigError naming the first invalid field, or with collecting
+ * `checks` notes every one. True when all checks passed.
+ */
+export function validateModelConfig(c: ModelConfig, prefix = 'model', checks: Checks = stopAtFirst): boolean {
+  const sizes = (['vocabSize', 'hidden', 'layers', 'heads', 'ffn', 'maxLen'] as const).map((k) =>
+    checks.run(() => {
+      positiveInt(`${prefix}.${k}`, c[k]);
+      if (k === 'vocabSize' && c.vocabSize < 8) throw new ConfigError(`${prefix}.vocabSize`, `must be at least 8 (special tokens plus words), got ${c.vocabSize}`);
+    }),
+  );
+  return [
+    ...sizes,
+    checks.run(() => {
+      if (c.hidden % c.heads !== 0) {
+        throw new ConfigError(`${prefix}.heads`, `hidden size ${c.hidden} must be divisible by heads ${c.heads}; allowed heads: ${divisors(c.hidden).join(', ')}`);
+      }
+    }),
+    checks.run(() => {
+      if (!Number.isInteger(c.ffnRank) || c.ffnRank < 0) {
+        throw new ConfigError(`${prefix}.ffnRank`, `must be 0 (dense) or a positive integer rank, got ${String(c.ffnRank)}`);
+      }
+      if (c.ffnRank > 0 && c.ffnRank >= Math.min(c.hidden, c.ffn)) {
+        throw new ConfigError(`${prefix}.ffnRank`, `rank ${c.ffnRank} must be below min(hidden, ffn) = ${Math.min(c.hidden, c.ffn)} to save anything`);
+      }
+    }),
+    checks.run(() => {
+      if (c.norm !== 'pre' && c.norm !== 'post') throw new ConfigError(`${prefix}.norm`, `must be "pre" or "post", got ${String(c.norm)}`);
+    }),
+    checks.run(() => inRange(`${prefix}.dropout`, c.dropout, 0, 1, true)),
+    checks.run(() => {
+      // Zero would make LayerNorm of an all-zero row (an empty pooled query slot) 0·∞ = NaN.
+      if (typeof c.lnEps !== 'number' || !(c.lnEps > 0 && c.lnEps <= 1)) {
+        throw new ConfigError(`${prefix}.lnEps`, `must be a number in (0, 1], got ${String(c.lnEps)}`);
+      }
+    }),
+  ].every(Boolean);
 }
 
-export function validateTrainConfig(t: TrainConfig, model: ModelConfig, prefix = 'train'): void {
-  for (const k of ['batchSize', 'seqLen', 'steps', 'logEvery', 'evalEvery', 'evalBatches'] as const) {
-    positiveInt(`${prefix}.${k}`, t[k]);
-  }
-  if (t.seqLen < 4) throw new ConfigError(`${prefix}.seqLen`, `must be at least 4 ([CLS], two tokens, [SEP]), got ${t.seqLen}`);
-  if (t.seqLen > model.maxLen) {
-    throw new ConfigError(`${prefix}.seqLen`, `${t.seqLen} exceeds the model's position embeddings (maxLen ${model.maxLen})`);
-  }
-  if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) {
-    throw new ConfigError(`${prefix}.lr`, `must be a positive number, got ${String(t.lr)}`);
-  }
-  if (!Number.isInteger(t.warmupSteps) || t.warmupSteps < 0) {
-    throw new ConfigError(`${prefix}.warmupSteps`, `must be a non-negative integer, got ${String(t.warmupSteps)}`);
-  }
-  inRange(`${prefix}.weightDecay`, t.weightDecay, 0, 1);
-  inRange(`${prefix}.clipNorm`, t.clipNorm, 0, Number.MAX_VALUE);
-  inRange(`${prefix}.beta1`, t.beta1, 0, 1, true);
-  inRange(`${prefix}.beta2`, t.beta2, 0, 1, true);
-  if (!(t.epsilon > 0)) throw new ConfigError(`${prefix}.epsilon`, `must be positive, got ${String(t.epsilon)}`);
+/** Checks a train config as validateModelConfig checks a model. */
+export function validateTrainConfig(t: TrainConfig, model: ModelConfig, prefix = 'train', checks: Checks = stopAtFirst): boolean {
+  const counts = (['batchSize', 'steps', 'logEvery', 'evalEvery', 'evalBatches'] as const).map((k) => checks.run(() => positiveInt(`${prefix}.${k}`, t[k])));
+  return [
+    ...counts,
+    checks.run(() => {
+      positiveInt(`${prefix}.seqLen`, t.seqLen);
+      if (t.seqLen < 4) throw new ConfigError(`${prefix}.seqLen`, `must be at least 4 ([CLS], two tokens, [SEP]), got ${t.seqLen}`);
+      if (t.seqLen > model.maxLen) {
+        throw new ConfigError(`${prefix}.seqLen`, `${t.seqLen} exceeds the model's position embeddings (maxLen ${model.maxLen})`);
+      }
+    }),
+    checks.run(() => {
+      if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) {
+        throw new ConfigError(`${prefix}.lr`, `must be a positive number, got ${String(t.lr)}`);
+      }
+    }),
+    checks.run(() => {
+      if (!Number.isInteger(t.warmupSteps) || t.warmupSteps < 0) {
+        throw new ConfigError(`${prefix}.warmupSteps`, `must be a non-negative integer, got ${String(t.warmupSteps)}`);
+      }
+    }),
+    checks.run(() => inRange(`${prefix}.weightDecay`, t.weightDecay, 0, 1)),
+    checks.run(() => inRange(`${prefix}.clipNorm`, t.clipNorm, 0, Number.MAX_VALUE)),
+    checks.run(() => inRange(`${prefix}.beta1`, t.beta1, 0, 1, true)),
+    checks.run(() => inRange(`${prefix}.beta2`, t.beta2, 0, 1, true)),
+    checks.run(() => {
+      if (!(t.epsilon > 0)) throw new ConfigError(`${prefix}.epsilon`, `must be positive, got ${String(t.epsilon)}`);
+    }),
+  ].every(Boolean);
 }
 
 function divisors(n: number): number[] {

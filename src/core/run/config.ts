@@ -1,27 +1,51 @@
-import { ConfigError } from '../errors.ts';
-import { validateModelConfig, validateTrainConfig, type ModelConfig, type SizeName, type TrainConfig } from '../model/config.ts';
+import { z } from 'zod';
+import { ConfigError, collectErrors, stopAtFirst, type Checks } from '../errors.ts';
+import { SIZE_NAMES, modelConfigSchema, trainConfigSchema, validateModelConfig, validateTrainConfig } from '../model/config.ts';
+import { count } from '../schema/numbers.ts';
 import { scheduleFlops, type ScheduleFlops } from '../schedule/flops.ts';
-import type { ScheduleSpec } from '../schedule/spec.ts';
+import { scheduleSpecSchema } from '../schedule/spec.ts';
 import { validateSchedule } from '../schedule/validate.ts';
 
 /* What defines a run and its checks: pure, so the page can validate and cost a config without tfjs. */
 
-/** Everything that defines a run; the builder edits it, share links and run records carry it. */
-export interface ExperimentConfig {
-  size: SizeName | 'custom';
+/**
+ * Everything that defines a run; the builder edits it, share links, run records and checkpoints
+ * carry it. Each field's own range; validateExperiment checks how they fit together.
+ */
+export const experimentConfigSchema = z.object({
+  size: z.enum([...SIZE_NAMES, 'custom']),
   /** The full-size (final-stage) model. */
-  model: ModelConfig;
+  model: modelConfigSchema,
   /** train.steps is the whole schedule's step count; stage steps must add up to it. */
-  train: TrainConfig;
-  schedule: ScheduleSpec;
-  seed: number;
+  train: trainConfigSchema,
+  schedule: scheduleSpecSchema,
+  seed: count,
+});
+export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
+
+/** Model, training settings and seed: everything but the schedule. True when all checks passed. */
+export function validateSettings(cfg: Omit<ExperimentConfig, 'schedule'>, checks: Checks = stopAtFirst): boolean {
+  return [
+    validateModelConfig(cfg.model, 'model', checks),
+    validateTrainConfig(cfg.train, cfg.model, 'train', checks),
+    checks.run(() => {
+      if (!Number.isSafeInteger(cfg.seed) || cfg.seed < 0) throw new ConfigError('seed', `must be a non-negative integer, got ${cfg.seed}`);
+    }),
+  ].every(Boolean);
 }
 
-export function validateExperiment(cfg: ExperimentConfig): void {
-  validateModelConfig(cfg.model);
-  validateTrainConfig(cfg.train, cfg.model);
-  validateSchedule(cfg.schedule, cfg.model, cfg.train);
-  if (!Number.isSafeInteger(cfg.seed) || cfg.seed < 0) throw new ConfigError('seed', `must be a non-negative integer, got ${cfg.seed}`);
+/**
+ * Checks how a config fits together: throws ConfigError naming the first invalid field, or with
+ * collecting `checks` notes every one (experimentErrors). True when all checks passed.
+ */
+export function validateExperiment(cfg: ExperimentConfig, checks: Checks = stopAtFirst): boolean {
+  const settings = validateSettings(cfg, checks);
+  return validateSchedule(cfg.schedule, cfg.model, cfg.train, checks) && settings;
+}
+
+/** Every problem of a config at once, in check order (the builder shows each beside its field). */
+export function experimentErrors(cfg: ExperimentConfig): ConfigError[] {
+  return collectErrors((checks) => validateExperiment(cfg, checks));
 }
 
 /** The FLOPs plan of a config: what the builder shows before anything runs. */

@@ -46,6 +46,11 @@ describe('checkpoint and resume', () => {
     expect(taken[taken.length - 1].reason).toBe('end');
     // The second growth shares the FFN; its copies are measured at the next validation (step 12).
     expect(full.growthEvents.map((g) => g.copySeparation?.step)).toEqual([undefined, 12]);
+    // Growth time is part of the run's wall time, and each growth records its own.
+    const stepMs = full.steps.reduce((sum, m) => sum + m.wallMs, 0);
+    const growMs = full.growthEvents.reduce((sum, g) => sum + (g.wallMs ?? Number.NaN), 0);
+    expect(growMs).toBeGreaterThan(0);
+    expect(full.wallTimeMs).toBeCloseTo(stepMs + growMs, 6);
     for (const { c } of taken.filter((t) => t.reason !== 'end')) {
       // Through the file format, as the CLI and the lab do.
       const back = decodeCheckpoint(encodeCheckpoint(c));
@@ -87,6 +92,8 @@ describe('checkpoint and resume', () => {
     await exp.step();
     c = await exp.checkpoint();
     exp.dispose();
-    expect(() => Experiment.fromCheckpoint({ ...c!, state: null }, corpus, 'cpu')).toThrow(/resume state is missing or damaged/);
+    expect(() => Experiment.fromCheckpoint({ ...c!, state: null as never }, corpus, 'cpu')).toThrow(/^checkpoint: state: expected an object, got null\. The run cannot continue/);
+    const { cursors: _, ...noCursors } = c!.state;
+    expect(() => Experiment.fromCheckpoint({ ...c!, state: noCursors as never }, corpus, 'cpu')).toThrow(/^checkpoint: state\.cursors: expected an object, but it is missing/);
   }, 60_000);
 });

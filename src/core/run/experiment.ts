@@ -19,10 +19,18 @@ import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
 import { copySeparation } from '../growth/separation.ts';
 import { checkpointAdam, checkpointParams, readTensors } from '../checkpoint/checkpoint.ts';
-import { type Checkpoint } from '../checkpoint/format.ts';
+import { type Checkpoint, type ResumeState } from '../checkpoint/format.ts';
+import { resumeStateSchema } from '../checkpoint/metadata.ts';
+import { parseFormat } from '../schema/parse.ts';
 import { ConfigError } from '../errors.ts';
 import { experimentFlops, validateExperiment, type ExperimentConfig } from './config.ts';
 import { checkFits } from '../model/memory.ts';
+
+/** Resolves once the device has computed `params`: one small read suffices, as a backend's queue runs in order. */
+async function computed(params: Params): Promise<void> {
+  const [smallest] = [...params.values()].sort((a, b) => a.size - b.size);
+  await smallest?.data();
+}
 
 export interface ExperimentHooks {
   onMetrics?(steps: StepMetrics[]): void;
@@ -41,18 +49,6 @@ export type CheckpointReason = 'interval' | 'growth' | 'end';
 export interface ExperimentOptions {
   /** Checkpoint every this many steps (0 or absent: only at growth and at the end); needs hooks.onCheckpoint. */
   checkpointEvery?: number;
-}
-
-/** Where a run is, beyond weights and moments: what a checkpoint needs to continue it exactly. */
-interface ExperimentState {
-  stageStart: number;
-  stepsInStage: number;
-  growthRng: number[];
-  /** Training data cursors, one per sequence length the run has used (keyed by seqLen). */
-  cursors: Record<string, BatcherCursor>;
-  stageWallMs: number;
-  trainWallMs: number;
-  tokensSeen: number;
 }
 
 export interface Divergence {
@@ -122,7 +118,7 @@ export class Experiment {
       this.trainer = this.makeTrainer(0);
       return;
     }
-    const state = from.state as ExperimentState;
+    const state = from.state;
     this.rng = Rng.fromState(state.growthRng);
     for (const [seqLen, cursor] of Object.entries(state.cursors)) this.batcherFor(Number(seqLen)).setCursor(cursor);
     this.stageIndex = from.stageIndex;
@@ -147,10 +143,8 @@ export class Experiment {
 
   /** Continues a run from a checkpoint: on the same backend, the same losses as the run that was never interrupted. */
   static fromCheckpoint(c: Checkpoint, corpus: Corpus, backend: string, hooks: ExperimentHooks = {}, options: ExperimentOptions = {}): Experiment {
-    const state = c.state as Partial<ExperimentState> | null;
-    if (!state || typeof state !== 'object' || !Array.isArray(state.growthRng) || typeof state.cursors !== 'object' || !Number.isInteger(state.stepsInStage)) {
-      throw new ConfigError('checkpoint', 'its resume state is missing or damaged, so the run cannot continue (its weights can still be evaluated)');
-    }
+    // decodeCheckpoint checked a file's state against its run; a checkpoint built in memory gets its fields checked here.
+    parseFormat(resumeStateSchema, c.state, { format: 'checkpoint', at: ['state'], hint: 'The run cannot continue (its weights can still be evaluated).' });
     return new Experiment(c.config, corpus, backend, hooks, options, c);
   }
 
@@ -159,7 +153,7 @@ export class Experiment {
     await this.flush();
     const cursors: Record<string, BatcherCursor> = {};
     for (const [seqLen, b] of this.batchers) cursors[String(seqLen)] = b.getCursor();
-    const state: ExperimentState = {
+    const state: ResumeState = {
       stageStart: this.stageStart,
       stepsInStage: this.trainer.stepsDone,
       growthRng: this.rng.getState(),
@@ -231,7 +225,7 @@ export class Experiment {
     const bad = metrics.find((m) => !Number.isFinite(m.loss));
     if (bad && !this.divergence) {
       const stage = this.config.schedule.stages[this.stageIndex];
-      this.divergence = { step: bad.step, stageIndex: this.stageIndex, stageLabel: stageLabel(stage.shape), loss: bad.loss };
+      this.divergence = { step: bad.step, stageIndex: this.stageIndex, stageLabel: stageLabel(stage.shape, this.config.model), loss: bad.loss };
       this.closeStage(bad.step);
       this.finished = true;
     }
@@ -271,6 +265,8 @@ export class Experiment {
   }
 
   dispose(): void {
+    // Metrics not yet read back are tensors too (found by the checkpoint resume property test).
+    this.trainer.dispose();
     disposeParams(this.params);
     disposeAdamState(this.adam);
   }
@@ -326,7 +322,7 @@ export class Experiment {
     this.stageWallMs = 0;
     const record: StageRecord = {
       index: i,
-      label: stageLabel(stage.shape),
+      label: stageLabel(stage.shape, this.config.model),
       startStep: this.stageStart,
       endStep: this.stageStart + stage.steps,
       shape: { model: this.stageConfig(i), seqLen, pool },
@@ -386,10 +382,13 @@ export class Experiment {
     const fromCfg = this.stageConfig(this.stageIndex);
     const toCfg = this.stageConfig(next);
     const carry = to.optPolicy === 'carry';
-    // Growth itself is training cost; the check below is measurement and is not timed.
+    // Growth itself is training cost; the check below is measurement and is not timed. Without
+    // the wait, the device would make the new weights inside the check, and growth would look free.
     const t0 = performance.now();
     const grown = growModel(this.params, carry ? this.adam : null, fromCfg, toCfg, this.config.schedule.ops, this.rng);
-    this.trainWallMs += performance.now() - t0;
+    await computed(grown.params);
+    const growMs = performance.now() - t0;
+    this.trainWallMs += growMs;
     // Probe at the next stage's length; each side with its own stage's pooling, so a length jump shows.
     const probe = fixedBatches(this.corpus, 'validation', this.batcherOpts(this.stageSeq(next), 0x7072), 1)[0];
     const poolOf = (s: StageSpec) => {
@@ -401,20 +400,21 @@ export class Experiment {
       { params: grown.params, cfg: toCfg, pool: poolOf(to) },
       probe,
     );
-    const ops = growthOpsApplied(from.shape, to.shape, this.config.schedule.ops);
+    const ops = growthOpsApplied(from.shape, to.shape, this.config.schedule.ops, this.config.model);
     disposeParams(this.params);
     disposeAdamState(this.adam);
     this.params = grown.params;
     this.adam = grown.adam ?? createAdamState(this.params);
     const event: GrowthEventRecord = {
       step,
-      fromLabel: stageLabel(from.shape),
-      toLabel: stageLabel(to.shape),
+      fromLabel: stageLabel(from.shape, this.config.model),
+      toLabel: stageLabel(to.shape, this.config.model),
       ops: ops.map((o) => o.id),
       lossBefore: check.lossBefore,
       lossAfter: check.lossAfter,
       maxAbsLogitDiff: check.maxAbsLogitDiff,
       preserving: ops.every((o) => o.preserving === 'always' || (o.preserving === 'pre-ln-only' && toCfg.norm === 'pre')),
+      wallMs: growMs,
     };
     this.growthEvents.push(event);
     this.hooks.onGrowth?.(event);

@@ -171,7 +171,7 @@ export function scheduleFlops(spec: ScheduleSpec, target: ModelConfig, batch: Sc
       pool: stagePool(stage.shape),
     });
     return {
-      label: stageLabel(stage.shape),
+      label: stageLabel(stage.shape, target),
       steps: stage.steps,
       flopsPerStep: f.training,
       flops: f.training * stage.steps,

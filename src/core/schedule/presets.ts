@@ -58,7 +58,9 @@ function sameShape(a: StageShape, b: StageShape): boolean {
     a.ffnRank === b.ffnRank &&
     a.length === b.length &&
     a.lengthFactor === b.lengthFactor &&
-    a.poolReduce === b.poolReduce
+    a.poolReduce === b.poolReduce &&
+    (a.hiddenDiv ?? 1) === (b.hiddenDiv ?? 1) &&
+    (a.headsDiv ?? 1) === (b.headsDiv ?? 1)
   );
 }
 

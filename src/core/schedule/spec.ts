@@ -1,54 +1,74 @@
+import { z } from 'zod';
 import { POOL_REDUCES, type ModelConfig, type PoolReduce, type PoolSetting } from '../model/config.ts';
-import type { LrPolicy } from '../train/lr.ts';
+import { count, positiveInt } from '../schema/numbers.ts';
+import { LR_POLICIES, type LrPolicy } from '../train/lr.ts';
 
 export type { LrPolicy, PoolReduce };
 export { POOL_REDUCES };
 
 /** How new layers are made when depth grows (see growth/depth.ts). */
-export type DepthOp = 'stack' | 'interleave' | 'identity' | 'random';
+export const DEPTH_OP_NAMES = ['stack', 'interleave', 'identity', 'random'] as const;
+export type DepthOp = (typeof DEPTH_OP_NAMES)[number];
 /**
  * How a dense FFN grows from F/k to F units. A factorized stage (ffnRank > 0) becoming dense always
  * grows by the product W := A·B, whatever this says.
  */
-export type WidthOp = 'share' | 'random';
-export type LengthMode = 'full' | 'truncate' | 'pool';
-export type OptPolicy = 'fresh' | 'carry';
+export const WIDTH_OP_NAMES = ['share', 'random'] as const;
+export type WidthOp = (typeof WIDTH_OP_NAMES)[number];
+/** How d grows at fixed heads (growth/hidden.ts); absent in GrowthOps: tile. */
+export const HIDDEN_OP_NAMES = ['tile', 'random'] as const;
+export type HiddenGrowthOp = (typeof HIDDEN_OP_NAMES)[number];
+export const LENGTH_MODES = ['full', 'truncate', 'pool'] as const;
+export type LengthMode = (typeof LENGTH_MODES)[number];
+export const OPT_POLICIES = ['fresh', 'carry'] as const;
+export type OptPolicy = (typeof OPT_POLICIES)[number];
 
-export const DEPTH_OP_NAMES: readonly DepthOp[] = ['stack', 'interleave', 'identity', 'random'];
-export const WIDTH_OP_NAMES: readonly WidthOp[] = ['share', 'random'];
-export const LENGTH_MODES: readonly LengthMode[] = ['full', 'truncate', 'pool'];
-export const OPT_POLICIES: readonly OptPolicy[] = ['fresh', 'carry'];
-
-/** The model and input one stage trains, relative to the target (final) model. */
-export interface StageShape {
+/**
+ * The model and input one stage trains, relative to the target (final) model. Each field's own
+ * range; what the target model and the neighbouring stages allow is validateSchedule's.
+ */
+export const stageShapeSchema = z.object({
   /** L of this stage. */
-  layers: number;
+  layers: positiveInt,
   /** FFN inner size is F / ffnDiv (1 = full width). */
-  ffnDiv: number;
+  ffnDiv: positiveInt,
   /** 0 = dense FFN; h > 0 = factorized W ≈ A·B with rank h. */
-  ffnRank: number;
-  length: LengthMode;
+  ffnRank: count,
+  length: z.enum(LENGTH_MODES),
   /** k for truncate (seqLen n/k) or pool (windows of k); 1 when length = 'full'. */
-  lengthFactor: number;
+  lengthFactor: positiveInt,
   /** Window reduction when pooling; carried (and ignored) by the other length modes. */
-  poolReduce: PoolReduce;
-}
+  poolReduce: z.enum(POOL_REDUCES),
+  /**
+   * Hidden size is d / hiddenDiv. Optional rather than defaulted: absent means 1, so records,
+   * checkpoints and links from before d could grow parse unchanged, and shapes built as literals
+   * (the lab's toggles, the suite) need not name it. Read it through stageModelConfig.
+   */
+  hiddenDiv: positiveInt.optional(),
+  /** Heads are H / headsDiv; absent means 1, as hiddenDiv. */
+  headsDiv: positiveInt.optional(),
+});
+export type StageShape = z.infer<typeof stageShapeSchema>;
 
-export interface StageSpec {
-  shape: StageShape;
-  steps: number;
+export const stageSpecSchema = z.object({
+  shape: stageShapeSchema,
+  steps: positiveInt,
   /** Learning-rate behaviour at the start of this stage (see train/lr.ts). */
-  lrPolicy: LrPolicy;
+  lrPolicy: z.enum(LR_POLICIES),
   /** Whether Adam moments are dropped or grown with the weights when this stage starts. */
-  optPolicy: OptPolicy;
-}
+  optPolicy: z.enum(OPT_POLICIES),
+});
+export type StageSpec = z.infer<typeof stageSpecSchema>;
 
-export interface GrowthOps {
-  depth: DepthOp;
-  width: WidthOp;
+export const growthOpsSchema = z.object({
+  depth: z.enum(DEPTH_OP_NAMES),
+  width: z.enum(WIDTH_OP_NAMES),
   /** Symmetric split ε for share (copies get (1 ± ε·z)/k); 0 = exact copies. */
-  widthNoise: number;
-}
+  widthNoise: z.number().min(0).lt(1),
+  /** How d grows at fixed heads (growth/hidden.ts); absent: tile. */
+  hidden: z.enum(HIDDEN_OP_NAMES).optional(),
+});
+export type GrowthOps = z.infer<typeof growthOpsSchema>;
 
 /**
  * ε every default schedule uses (presets, the lab's toggles, growth-check). Why not 0: nothing sits
@@ -71,17 +91,7 @@ export interface GrowthOps {
  */
 export const DEFAULT_WIDTH_NOISE = 0.05;
 
-export type PresetName =
-  | 'baseline'
-  | 'stack'
-  | 'depth'
-  | 'width-share'
-  | 'width-factorize'
-  | 'length-truncate'
-  | 'length-pool'
-  | 'compound';
-
-export const PRESET_NAMES: readonly PresetName[] = [
+export const PRESET_NAMES = [
   'baseline',
   'stack',
   'depth',
@@ -90,17 +100,26 @@ export const PRESET_NAMES: readonly PresetName[] = [
   'length-truncate',
   'length-pool',
   'compound',
-];
+] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
 
-export interface ScheduleSpec {
-  preset: PresetName | 'custom';
-  stages: StageSpec[];
-  ops: GrowthOps;
-}
+export const scheduleSpecSchema = z.object({
+  preset: z.enum([...PRESET_NAMES, 'custom']),
+  stages: z.array(stageSpecSchema).min(1),
+  ops: growthOpsSchema,
+});
+export type ScheduleSpec = z.infer<typeof scheduleSpecSchema>;
 
-/** The model a stage trains: the target with this stage's depth, FFN width and FFN rank. */
+/** The model a stage trains: the target with this stage's depth, FFN width and rank, hidden size and heads. */
 export function stageModelConfig(target: ModelConfig, shape: StageShape): ModelConfig {
-  return { ...target, layers: shape.layers, ffn: target.ffn / shape.ffnDiv, ffnRank: shape.ffnRank };
+  return {
+    ...target,
+    layers: shape.layers,
+    ffn: target.ffn / shape.ffnDiv,
+    ffnRank: shape.ffnRank,
+    hidden: target.hidden / (shape.hiddenDiv ?? 1),
+    heads: target.heads / (shape.headsDiv ?? 1),
+  };
 }
 
 /** Sequence length a stage's batches have: n/k when truncating (validation makes k divide n). */
@@ -113,9 +132,18 @@ export function stagePool(shape: StageShape): PoolSetting | null {
   return shape.length === 'pool' ? { k: shape.lengthFactor, reduce: shape.poolReduce } : null;
 }
 
-/** Short human label, e.g. "L3 · FFN/2 · pool 2", "L12", "L6 · FFN r16 · n/2". */
-export function stageLabel(shape: StageShape): string {
+/**
+ * Short human label, e.g. "L3 · FFN/2 · pool 2", "L12", "L6 · FFN r16 · n/2". A stage below the
+ * target's d or heads adds "d64 · H2" given the target, else the relative "d/2 · H/2"; stages at
+ * the full d and heads say nothing, so labels of existing schedules stay as they were.
+ */
+export function stageLabel(shape: StageShape, target?: Pick<ModelConfig, 'hidden' | 'heads'>): string {
   const parts = [`L${shape.layers}`];
+  const hiddenDiv = shape.hiddenDiv ?? 1;
+  const headsDiv = shape.headsDiv ?? 1;
+  if (target && (hiddenDiv > 1 || headsDiv > 1)) parts.push(`d${target.hidden / hiddenDiv}`, `H${target.heads / headsDiv}`);
+  if (!target && hiddenDiv > 1) parts.push(`d/${hiddenDiv}`);
+  if (!target && headsDiv > 1) parts.push(`H/${headsDiv}`);
   const div = shape.ffnDiv > 1 ? `/${shape.ffnDiv}` : '';
   const rank = shape.ffnRank > 0 ? ` r${shape.ffnRank}` : '';
   if (div || rank) parts.push(`FFN${div}${rank}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, collectErrors } from '../errors.ts';
 import { SIZES, type ModelConfig } from '../model/config.ts';
 import type { ScheduleSpec, StageShape, StageSpec } from './spec.ts';
 import { validateSchedule } from './validate.ts';
@@ -116,5 +116,18 @@ describe('validateSchedule', () => {
     rejects(spec([stage({ ffnDiv: 2 })]), 'stages[0].shape.ffnDiv');
     rejects(spec([stage({ length: 'pool', lengthFactor: 2 })]), 'stages[0].shape.length');
     expect(rejects(spec([stage({ layers: 1 }, 10), stage({}, 20)]), 'train.steps', tiny, 25)).toContain('10 + 20 = 30');
+  });
+
+  it('collects every error at once, one per broken check, without echoes of an earlier one', () => {
+    // Stage 0: steps and length factor wrong; stage 1 narrower than stage 0; the last stage not full width.
+    const s = spec([stage({ length: 'pool', lengthFactor: 1 }, 0), stage({ ffnDiv: 4 }), stage({ ffnDiv: 2 })], { ops: { depth: 'stack', width: 'share', widthNoise: 2 } });
+    const fields = collectErrors((checks) => validateSchedule(s, tiny, train(20), checks)).map((e) => e.field);
+    // No growth check for stage 1 (its neighbour is invalid), no step-sum check (a stage's steps are).
+    expect(fields).toEqual(['ops.widthNoise', 'stages[0].steps', 'stages[0].shape.lengthFactor', 'stages[2].shape.ffnDiv']);
+    // Stopping at the first is the same rule set.
+    expect(rejects(s, 'ops.widthNoise', tiny, 20)).toContain('[0, 1)');
+    // A shape that is valid on its own but shrinks: growth and final-stage checks both speak.
+    const shrink = spec([stage({ ffnDiv: 2 }), stage({ ffnDiv: 4 })]);
+    expect(collectErrors((checks) => validateSchedule(shrink, tiny, train(20), checks)).map((e) => e.field)).toEqual(['stages[1].shape.ffnDiv', 'stages[1].shape.ffnDiv']);
   });
 });

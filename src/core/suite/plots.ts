@@ -27,7 +27,8 @@ export const ARM_COLORS: Record<ArmName, string> = {
   'baseline-restarts': '#a0cbe8',
   'baseline-x0.5': '#79706e',
   'baseline-x0.75': '#bab0ac',
-  smallest: '#000000',
+  // Not black: the lab draws these on a dark background too.
+  smallest: '#d37295',
 };
 
 export type CurveX = 'flops' | 'wallMs';

@@ -83,8 +83,8 @@ export async function saveRun(run: Run, createdAt: number): Promise<void> {
   });
 }
 
-/** Every stored run, oldest first. */
-export async function loadRuns(): Promise<StoredRun[]> {
+/** Every stored run, oldest first, as stored: src/state/stored-run.ts checks each before the lab uses it. */
+export async function loadRuns(): Promise<unknown[]> {
   const all = await (await db()).getAll('runs');
   return all.sort((a, b) => a.createdAt - b.createdAt);
 }

@@ -3,6 +3,7 @@ import { decodeCheckpoint } from '../core/checkpoint/format.ts';
 import { deleteRun, loadCheckpoint, loadRuns, renameRun, saveCheckpoint, saveRun, StorageFullError } from './db.ts';
 import { importedRun, interruptedOnLoad, withRecord } from './resume.ts';
 import { isActive, type Run } from './run.ts';
+import { readStoredRuns } from './stored-run.ts';
 import { newRunId, useRuns } from './runs.ts';
 
 /**
@@ -40,9 +41,11 @@ export async function initPersistence(): Promise<void> {
   if (started) return;
   started = true;
   let runs: Run[];
+  let unreadable: string | null = null;
   try {
-    const stored = await loadRuns();
-    runs = await Promise.all(stored.map(async ({ run, createdAt: t }) => {
+    const read = readStoredRuns(await loadRuns());
+    unreadable = read.unreadable;
+    runs = await Promise.all(read.runs.map(async ({ run, createdAt: t }) => {
       createdAt.set(run.id, t);
       saved.set(run.id, run);
       if (!isActive(run)) return run;
@@ -56,7 +59,7 @@ export async function initPersistence(): Promise<void> {
     return;
   }
   useRuns.getState().add(runs, 'before');
-  useStorage.setState({ available: true });
+  useStorage.setState(unreadable ? { available: true, notice: unreadable } : { available: true });
   useRuns.subscribe((s) => sync(s.runs));
   sync(useRuns.getState().runs);
   addEventListener('pagehide', () => {

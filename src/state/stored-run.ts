@@ -43,8 +43,8 @@ const storedRunSchema = z.object({
  */
 export function readStoredRun(stored: unknown, index: number): StoredRun {
   const asJson: unknown = JSON.parse(JSON.stringify(stored ?? null));
-  const id = (asJson as { run?: { label?: unknown } } | null)?.run?.label;
-  parseFormat(storedRunSchema, asJson, { format: 'stored run', file: typeof id === 'string' ? `"${id}"` : `#${index + 1}` });
+  const label = (asJson as { run?: { label?: unknown } } | null)?.run?.label;
+  parseFormat(storedRunSchema, asJson, { format: 'stored run', file: typeof label === 'string' ? `"${label}"` : `#${index + 1}` });
   const { run, createdAt } = stored as StoredRun;
   return { run: { ...run, plan: experimentFlops(run.config) } as Run, createdAt };
 }

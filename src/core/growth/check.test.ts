@@ -8,13 +8,13 @@ import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
-import { disposeParams, type Params } from '../model/params.ts';
+import { disposeParams } from '../model/params.ts';
 import { makePoolPlan } from '../model/pool-plan.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import type { GrowthOps } from '../schedule/spec.ts';
 import { growthCheck } from './check.ts';
 import { growModel } from './grow.ts';
-import { trainedLike } from './model.test-helper.ts';
+import { gradients, trainedLike } from './model.test-helper.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -89,19 +89,6 @@ describe('growthCheck', () => {
   });
 });
 
-/** ∂loss/∂parameter on the probe, dropout off, keyed by parameter name. */
-function gradients(params: Params, cfg: ModelConfig): Map<string, Float32Array> {
-  const byVar = new Map([...params].map(([name, v]) => [v.name, name]));
-  const { value, grads } = tf.variableGrads(() => mlmLoss(params, cfg, probe, { training: false }), [...params.values()]);
-  const out = new Map<string, Float32Array>();
-  for (const [varName, g] of Object.entries(grads)) {
-    out.set(byVar.get(varName)!, g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  value.dispose();
-  return out;
-}
-
 describe('carried Adam moments', () => {
   // After one Adam step from zero, m = (1−β1)·g and v = (1−β2)·g². If the share transform is the
   // chain-rule one, the carried moments equal (1−β1)·g' and (1−β2)·g'² for the grown model's
@@ -110,7 +97,7 @@ describe('carried Adam moments', () => {
     it(`share k=2 (${label}): carried moments are the grown model's own one-step moments`, () => {
       const to = { ...from, ffn: 16 };
       const params = trainedLike(from, 4);
-      const g = gradients(params, from);
+      const g = gradients(params, from, probe);
       const toVar = (x: Float32Array, shape: number[]) => tf.tidy(() => tf.variable(tf.tensor(x, shape), false));
       const adam: AdamState = { step: 1, m: new Map(), v: new Map() };
       for (const [name, p] of params) {
@@ -119,7 +106,7 @@ describe('carried Adam moments', () => {
         adam.v.set(name, toVar(gi.map((x) => 0.001 * x * x), p.shape));
       }
       const grown = growModel(params, adam, from, to, ops(), new Rng(5));
-      const g2 = gradients(grown.params, to);
+      const g2 = gradients(grown.params, to, probe);
       expect([...g2.keys()].sort()).toEqual([...grown.adam!.m.keys()].sort());
       for (const [name, gn] of g2) {
         const m = grown.adam!.m.get(name)!.dataSync();

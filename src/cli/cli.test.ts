@@ -68,6 +68,17 @@ describe('growlab train', () => {
   });
 });
 
+describe('growlab growth-check --json', () => {
+  it('prints only the JSON document on stdout, the table on stderr', async () => {
+    const r = await growlab(['growth-check', '--op', 'heads.add', '--steps', '2', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { op: string; preserving: boolean; maxAbsLogitDiff: number }[];
+    expect(rows.map((x) => x.op)).toEqual(['heads.add']);
+    expect(rows[0].maxAbsLogitDiff).toBeLessThan(1e-4);
+    expect(r.stderr).toMatch(/^heads\.add\s+preserving/m);
+  });
+});
+
 describe('growlab flops', () => {
   it('prints per-stage FLOPs whose sum is the total', async () => {
     const r = await growlab(['flops', '--preset', 'compound', '--model', 'bert-base', '--json']);

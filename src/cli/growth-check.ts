@@ -129,10 +129,12 @@ export async function growthCheckCommand(argv: string[]): Promise<void> {
   await useNodeBackend(backend);
   const corpus = await loadCorpus();
   const rows: GrowthCheckRow[] = [];
+  // With --json, stdout holds only the JSON document (one parseable output); the table is progress.
+  const say = v.json ? console.error : console.log;
   for (const op of ops) {
     const row = await checkOperator(op, norm, corpus, steps, seed);
     rows.push(row);
-    console.log(`${row.op.padEnd(18)} ${(row.preserving ? 'preserving' : 'not preserving').padEnd(15)} max|Δlogit| ${row.maxAbsLogitDiff.toExponential(2).padStart(9)}  loss ${row.lossBefore.toFixed(4)} -> ${row.lossAfter.toFixed(4)}`);
+    say(`${row.op.padEnd(18)} ${(row.preserving ? 'preserving' : 'not preserving').padEnd(15)} max|Δlogit| ${row.maxAbsLogitDiff.toExponential(2).padStart(9)}  loss ${row.lossBefore.toFixed(4)} -> ${row.lossAfter.toFixed(4)}`);
   }
   const broken = rows.filter((r) => r.preserving && !(r.maxAbsLogitDiff < PRESERVING_TOLERANCE));
   for (const r of broken) console.error(`growth-check: ${r.op} should preserve the function but max|Δlogit| = ${r.maxAbsLogitDiff} >= ${PRESERVING_TOLERANCE}`);

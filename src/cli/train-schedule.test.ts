@@ -43,6 +43,24 @@ describe('growlab train --schedule', () => {
     expect(j.flopsSpeedup).toBeGreaterThan(1);
   }, 120_000);
 
+  it("trains the same schedule with bert2BERT's hidden.fpi and accepts hidden.aki (cpu)", async () => {
+    expect(experimentFromFlags({ size: 'tiny' }, { ...grows, ops: { ...grows.ops, hidden: 'aki' } }).schedule.ops.hidden).toBe('aki');
+    const r = await growlab(['train', '--schedule', file({ ...grows, ops: { ...grows.ops, hidden: 'fpi' } }), '--size', 'tiny', '--backend', 'cpu', '--eval-batches', '1', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.steps).toBe(9);
+    expect(j.growthEvents.map((g: { ops: string[] }) => g.ops)).toEqual([['heads.add'], ['hidden.fpi']]);
+    const [heads, fpi] = j.growthEvents as { maxAbsLogitDiff: number; preserving?: boolean }[];
+    expect(heads.maxAbsLogitDiff).toBeLessThan(1e-4);
+    // Uneven copy counts change LayerNorm's statistics (growth/bert2bert.ts): a finite, reported jump.
+    expect(Number.isFinite(fpi.maxAbsLogitDiff)).toBe(true);
+    expect(fpi.preserving).toBe(false);
+    const bad = await growlab(['train', '--schedule', file({ ...grows, ops: { ...grows.ops, hidden: 'net2net' } }), '--size', 'tiny', '--backend', 'cpu']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ops\.hidden: .*"tile", "fpi", "aki", "random", got "net2net"/);
+  }, 120_000);
+
   it('exits 2 naming the stage and field of a bad schedule', async () => {
     const shrinks = { ...grows, stages: [stage({ headsDiv: 2 }, 3), stage({}, 3)] };
     const bad = await growlab(['train', '--schedule', file(shrinks), '--size', 'tiny', '--backend', 'cpu']);

@@ -1,7 +1,20 @@
 import { ConfigError } from '../core/errors.ts';
+import { GROWTH_OPERATORS, type GrowthOperator } from '../core/growth/registry.ts';
 import type { ModelConfig } from '../core/model/config.ts';
 import { allocateSteps, factorizeRank } from '../core/schedule/presets.ts';
-import { DEFAULT_WIDTH_NOISE, type DepthOp, type GrowthOps, type LrPolicy, type OptPolicy, type PoolReduce, type PresetName, type ScheduleSpec, type StageShape } from '../core/schedule/spec.ts';
+import {
+  DEFAULT_WIDTH_NOISE,
+  HIDDEN_OP_NAMES,
+  type DepthOp,
+  type GrowthOps,
+  type HiddenGrowthOp,
+  type LrPolicy,
+  type OptPolicy,
+  type PoolReduce,
+  type PresetName,
+  type ScheduleSpec,
+  type StageShape,
+} from '../core/schedule/spec.ts';
 
 /** Depth grows by `factor` per stage: L/factor², L/factor, then L. */
 export interface DepthDim {
@@ -27,11 +40,29 @@ export interface LengthDim {
   reduce: PoolReduce;
 }
 
+/**
+ * hidden k, heads m: the grown-from stages train at d/k with H/m heads (hiddenDiv k, headsDiv m),
+ * then the full d and H. The head dimension grows by k/m (the hidden.* operator), the
+ * heads by m (heads.add, which grows d with them): k = m grows only the heads, m = 1 only the
+ * head dimension (d at fixed heads).
+ */
+export interface HiddenDim {
+  on: boolean;
+  /** How the head dimension grows (ops.hidden); the heads always grow by heads.add. */
+  op: HiddenGrowthOp;
+  factor: number;
+  heads: number;
+}
+
 export interface Dims {
   depth: DepthDim;
   width: WidthDim;
   length: LengthDim;
+  hidden: HiddenDim;
 }
+
+/** ops.hidden left out means this operator (spec.ts: "absent: tile"). */
+export const DEFAULT_HIDDEN_OP: HiddenGrowthOp = 'tile';
 
 export interface StagePolicies {
   lrPolicy: LrPolicy;
@@ -54,12 +85,46 @@ export function presetDims(name: PresetName, target: ModelConfig): Dims {
     factor: 2,
     reduce: 'mean',
   };
-  return { depth, width, length };
+  // No preset grows d or the heads (yet): the toggle starts off, at d/2 with every head.
+  const hidden: HiddenDim = { on: false, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 1 };
+  return { depth, width, length, hidden };
 }
 
-/** What the growth operators are, as opposed to which stages exist: changing only these keeps a preset. */
+/** A hidden-size operator a schedule can name: its ops.hidden value and the registry's entry. */
+export interface HiddenOperator {
+  op: HiddenGrowthOp;
+  operator: GrowthOperator;
+}
+
+/**
+ * The hidden.* operators of the growth registry, in its order, that a schedule's ops.hidden
+ * accepts: an operator added to both appears in the lab without a change here.
+ */
+export function hiddenOperators(): HiddenOperator[] {
+  const names: readonly string[] = HIDDEN_OP_NAMES;
+  return GROWTH_OPERATORS.flatMap((operator) => {
+    const op = operator.id.slice('hidden.'.length);
+    return operator.dimension === 'hidden' && operator.id.startsWith('hidden.') && names.includes(op) ? [{ op: op as HiddenGrowthOp, operator }] : [];
+  });
+}
+
+/** The heads operators of the growth registry (heads.add): the heads grow by them whatever ops say. */
+export function headsOperators(): GrowthOperator[] {
+  return GROWTH_OPERATORS.filter((o) => o.dimension === 'heads');
+}
+
+/**
+ * What the growth operators are, as opposed to which stages exist: changing only these keeps a
+ * preset. The hidden operator is named only when it is not the default, so ops without d growth
+ * stay as they were before d could grow (an absent ops.hidden is the default).
+ */
 export function opsOf(d: Dims): GrowthOps {
-  return { depth: d.depth.op, width: d.width.mode === 'random' ? 'random' : 'share', widthNoise: d.width.noise };
+  return {
+    depth: d.depth.op,
+    width: d.width.mode === 'random' ? 'random' : 'share',
+    widthNoise: d.width.noise,
+    ...(d.hidden.op === DEFAULT_HIDDEN_OP ? {} : { hidden: d.hidden.op }),
+  };
 }
 
 /**
@@ -69,7 +134,8 @@ export function opsOf(d: Dims): GrowthOps {
 export function shapeKey(d: Dims): string {
   const w = d.width.on ? `${d.width.mode === 'factorize' ? 'h' : 'k'}${d.width.factor}` : '-';
   const l = d.length.on ? `${d.length.mode}${d.length.factor}` : '-';
-  return `${d.depth.on ? d.depth.factor : '-'}|${w}|${l}`;
+  const h = d.hidden.on ? `d${d.hidden.factor}h${d.hidden.heads}` : '-';
+  return `${d.depth.on ? d.depth.factor : '-'}|${w}|${l}|${h}`;
 }
 
 /** `d` with the operator choices of `prev` (a preset's toggles adopt the user's operators). */
@@ -78,6 +144,7 @@ export function withOpsOf(d: Dims, prev: Dims): Dims {
     depth: { ...d.depth, op: prev.depth.op },
     width: { ...d.width, noise: prev.width.noise, mode: d.width.mode === 'share' && prev.width.mode === 'random' ? 'random' : d.width.mode },
     length: { ...d.length, reduce: prev.length.reduce },
+    hidden: { ...d.hidden, op: prev.hidden.op },
   };
 }
 
@@ -100,13 +167,17 @@ export function validateDims(d: Dims): void {
     else factorAtLeast('dims.width.factor', d.width.factor, 2, 'the FFN growth factor k');
   }
   if (d.length.on) factorAtLeast('dims.length.factor', d.length.factor, 2, `the ${d.length.mode === 'pool' ? 'pooling window' : 'truncation factor'} k`);
+  if (d.hidden.on) {
+    factorAtLeast('dims.hidden.factor', d.hidden.factor, 2, 'the hidden growth factor k');
+    factorAtLeast('dims.hidden.heads', d.hidden.heads, 1, 'the heads growth factor m');
+  }
 }
 
 /**
  * A schedule from per-dimension toggles, on CompoundGrow's timing (20% / 20% / 30% / 30%): depth
- * at L/f², L/f, L, L; width and length treated in the first three stages; the last stage is the
- * full model. Consecutive identical stages merge (a boundary without growth would only restart the
- * learning rate).
+ * at L/f², L/f, L, L; width, length, hidden size and heads treated in the first three stages;
+ * the last stage is the full model. Consecutive identical stages merge (a boundary without growth
+ * would only restart the learning rate).
  */
 export function scheduleFromDims(d: Dims, totalSteps: number, target: ModelConfig, policies: StagePolicies): ScheduleSpec {
   validateDims(d);
@@ -118,6 +189,8 @@ export function scheduleFromDims(d: Dims, totalSteps: number, target: ModelConfi
     ...full,
     ...(d.width.on ? (d.width.mode === 'factorize' ? { ffnRank: d.width.factor } : { ffnDiv: d.width.factor }) : {}),
     ...(d.length.on ? { length: d.length.mode, lengthFactor: d.length.factor } : {}),
+    // Both divisors or neither, as the stage fields write them: a link carries the two together.
+    ...(d.hidden.on ? { hiddenDiv: d.hidden.factor, headsDiv: d.hidden.heads } : {}),
   };
   const merged: { weight: number; shape: StageShape }[] = [];
   [20, 20, 30, 30].forEach((weight, i) => {

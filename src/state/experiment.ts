@@ -33,7 +33,9 @@ export function builderSchedule(s: BuilderState): ScheduleSpec {
   if (s.source === 'hand') return { preset: 'custom', stages: s.handStages, ops: s.handOps };
   if (s.source === 'dims') return scheduleFromDims(s.dims, s.totalSteps, model, s.policies);
   const ops = opsOf(s.dims);
-  return buildPreset(s.preset, s.totalSteps, model, { ...s.policies, depth: ops.depth, width: ops.width, widthNoise: ops.widthNoise, poolReduce: s.dims.length.reduce });
+  const spec = buildPreset(s.preset, s.totalSteps, model, { ...s.policies, depth: ops.depth, width: ops.width, widthNoise: ops.widthNoise, poolReduce: s.dims.length.reduce });
+  // No preset grows d, but its stages edited by hand ("custom") keep these ops, hidden operator included.
+  return ops.hidden === undefined ? spec : { ...spec, ops: { ...spec.ops, hidden: ops.hidden } };
 }
 
 /** buildPreset names its step count "steps"; the builder's input for it is train.steps. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
-import type { StageShape, StageSpec } from '../core/schedule/spec.ts';
-import { initialBuilder, type BuilderState } from './builder.ts';
+import { HIDDEN_OP_NAMES, type StageShape, type StageSpec } from '../core/schedule/spec.ts';
+import { initialBuilder, useBuilder, type BuilderState } from './builder.ts';
+import { hiddenOperators } from './dims.ts';
 import { buildExperiment } from './experiment.ts';
 import { decodeShareLink, encodeShareLink } from './share-link.ts';
 
@@ -61,12 +62,81 @@ describe('share links with d and heads growth', () => {
     };
     expect(bad('#v=3&source=hand&stages=2_1_0_full_1_mean_100_paper_carry_2')).toMatch(/^stages\[0\]: .*should have 9 or 11 parts/);
     expect(bad('#v=3&source=hand&stages=2_1_0_full_1_mean_100_paper_carry_x_1')).toMatch(/^stages\[0\]\.hiddenDiv: /);
-    expect(bad('#v=3&ops=stack_share_0_fpi')).toMatch(/^ops\.hidden: .*"fpi" is not one of tile, random/);
+    // The allowed list is the schedule spec's, which grows as operators are added.
+    expect(bad('#v=3&ops=stack_share_0_wide')).toMatch(new RegExp(`^ops\\.hidden: .*"wide" is not one of ${HIDDEN_OP_NAMES.join(', ')}$`));
+    expect(bad('#v=3&hidden=on_tile_2')).toMatch(/^hidden: .*should have 4 parts, on\|off_op_factor_heads/);
+    expect(bad('#v=3&hidden=yes_tile_2_1')).toMatch(/^hidden: .*"yes" is not one of on, off/);
+    expect(bad('#v=3&hidden=on_wide_2_1')).toMatch(/^hidden\.op: .*"wide" is not one of tile/);
+    expect(bad('#v=3&hidden=on_tile_two_1')).toMatch(/^hidden\.factor: /);
+    expect(bad('#v=3&hidden=on_tile_2_x')).toMatch(/^hidden\.heads: /);
   });
 
   it('loads a link whose d does not divide into its heads, warning with the field', () => {
     const s = { ...grownByHand(), handStages: [stage({ headsDiv: 2 }, 150), stage({}, 150)] };
     const back = decodeShareLink(encodeShareLink(s));
     expect(back.warnings.join(' ')).toMatch(/stages\[1\]\.shape\.headsDiv: .*heads\.split is not supported/);
+  });
+});
+
+/** The builder's data, without its actions. */
+function snapshot(): BuilderState {
+  const { set: _set, setNorm: _n, setPolicies: _p, setSize: _s, setTotalSteps: _t, choosePreset: _c, setDims: _d, editStages: _e, ...data } = useBuilder.getState();
+  return data;
+}
+
+describe('share links with the Grow hidden toggle and the stage divisor fields', () => {
+  it('round-trips the toggle (operator, k, m) and the schedule it builds', () => {
+    useBuilder.setState(initialBuilder());
+    const b = useBuilder.getState();
+    const d = b.dims;
+    b.setDims({ ...d, depth: { ...d.depth, on: false }, width: { ...d.width, on: false }, length: { ...d.length, on: false }, hidden: { on: true, op: 'tile', factor: 4, heads: 2 } });
+    const s = snapshot();
+    const link = decodeURIComponent(encodeShareLink(s));
+    expect(link).toContain('&source=dims&');
+    expect(link).toContain('&hidden=on_tile_4_2');
+    const back = decodeShareLink(link);
+    expect(back.warnings).toEqual([]);
+    expect(back.state).toEqual(s);
+    const built = buildExperiment(back.state);
+    expect(built.issues).toEqual([]);
+    expect(built.config!.schedule.stages.map((st) => [st.shape.hiddenDiv ?? 1, st.shape.headsDiv ?? 1])).toEqual([
+      [4, 2],
+      [1, 1],
+    ]);
+    expect(built.config).toEqual(buildExperiment(s).config);
+  });
+
+  it('leaves the key out at the default, and reads a link without it with the toggle off', () => {
+    expect(encodeShareLink(initialBuilder())).toBe('#v=3');
+    expect(decodeShareLink('#v=3&seed=4').state.dims.hidden).toEqual(initialBuilder().dims.hidden);
+    expect(decodeShareLink('#v=2&seed=4').state.dims.hidden).toEqual(initialBuilder().dims.hidden);
+  });
+
+  it('round-trips every hidden operator the lab offers, in the toggle and in hand-edited ops', () => {
+    for (const { op } of hiddenOperators()) {
+      useBuilder.setState(initialBuilder());
+      const b = useBuilder.getState();
+      b.setDims({ ...b.dims, hidden: { ...b.dims.hidden, on: true, op } });
+      const shown = buildExperiment(snapshot()).schedule!;
+      useBuilder.getState().choosePreset('custom', shown.stages, shown.ops);
+      const s = snapshot();
+      expect(s.handOps.hidden).toBe(op === 'tile' ? undefined : op);
+      const back = decodeShareLink(encodeShareLink(s));
+      expect(back.state).toEqual(s);
+      expect(buildExperiment(back.state).config).toEqual(buildExperiment(s).config);
+    }
+  });
+
+  it('round-trips stages edited through the divisor fields, which set both divisors', () => {
+    // The stage fields write hiddenDiv and headsDiv together, so a stage reads back as it was written.
+    const s = { ...grownByHand(), handStages: [stage({ hiddenDiv: 2, headsDiv: 1 }, 100), stage({ hiddenDiv: 1, headsDiv: 1 }, 200)] };
+    const back = decodeShareLink(encodeShareLink(s));
+    expect(back.state.handStages).toEqual(s.handStages);
+    expect(buildExperiment(back.state).issues).toEqual([]);
+    // An emptied divisor field (NaN) round-trips too, and is shown as that field's issue.
+    const emptied = { ...s, handStages: [stage({ hiddenDiv: Number.NaN, headsDiv: 1 }, 100), s.handStages[1]] };
+    const again = decodeShareLink(encodeShareLink(emptied));
+    expect(again.state.handStages[0].shape.hiddenDiv).toBeNaN();
+    expect(buildExperiment(again.state).issues.map((i) => i.field)).toContain('stages[0].shape.hiddenDiv');
   });
 });

@@ -32,6 +32,7 @@ function expectedKeys(s: BuilderState): string[] {
     ['depth', s.dims.depth, d.dims.depth],
     ['width', s.dims.width, d.dims.width],
     ['length', s.dims.length, d.dims.length],
+    ['hidden', s.dims.hidden, d.dims.hidden],
     ['stages', s.handStages, d.handStages],
     ['ops', s.handOps, d.handOps],
   ];
@@ -109,7 +110,11 @@ describe('share link round trip', () => {
       { ...d, depth: { ...d.depth, on: false } },
       { ...d, depth: { on: true, op: 'interleave' as const, factor: 3 }, width: { ...d.width, mode: 'factorize' as const, factor: 8 } },
       { ...d, width: { on: true, mode: 'random' as const, factor: 4, noise: 0.05 }, length: { on: true, mode: 'truncate' as const, factor: 4, reduce: 'max' as const } },
-      { depth: { ...d.depth, op: 'identity' as const }, width: { ...d.width, noise: 1e-7 }, length: { ...d.length, on: false, reduce: 'max' as const } },
+      { ...d, depth: { ...d.depth, op: 'identity' as const }, width: { ...d.width, noise: 1e-7 }, length: { ...d.length, on: false, reduce: 'max' as const } },
+      { ...d, hidden: { on: true, op: 'tile' as const, factor: 4, heads: 2 } },
+      { ...d, depth: { ...d.depth, on: false }, hidden: { on: true, op: 'random' as const, factor: 2, heads: 1 } },
+      // Only the operator: stays a preset, and the ops name it.
+      { ...d, hidden: { ...d.hidden, op: 'random' as const } },
     ];
     for (const dims of variants) {
       useBuilder.setState(initialBuilder());

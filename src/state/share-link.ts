@@ -22,12 +22,15 @@ import { describeIssue } from './issue.ts';
  *   depth=<on|off>_<op>_<factor>                      e.g. depth=on_stack_2
  *   width=<on|off>_<share|factorize|random>_<factor>_<noise>   e.g. width=off_share_2_0
  *   length=<on|off>_<truncate|pool>_<factor>_<mean|max>       e.g. length=on_pool_2_mean
+ *   hidden=<on|off>_<hidden op>_<factor k>_<heads factor m>    e.g. hidden=on_tile_4_2 (d/4 and H/2, then d and H)
  *   stages=<stage>~<stage>… (or `none`), each stage
  *     <layers>_<ffnDiv>_<ffnRank>_<full|truncate|pool>_<lengthFactor>_<mean|max>_<steps>_<lrPolicy>_<optPolicy>[_<hiddenDiv>_<headsDiv>]
- *   ops=<depth op>_<share|random>_<noise>[_<tile|random>]   (operators of hand-edited stages)
+ *   ops=<depth op>_<share|random>_<noise>[_<hidden op>]   (operators of hand-edited stages)
  * The bracketed tails (d and heads growth) are written only when a stage sets hiddenDiv or headsDiv,
  * or the ops name a hidden operator; without them the value is exactly what v3 wrote before d
- * could grow, so they need no new version: every older link reads as it did.
+ * could grow, so they need no new version: every older link reads as it did. The `hidden` key
+ * (the Grow hidden toggle) is new in the same way: a link leaving it out has the toggle's default,
+ * as every link written before it did, and a GrowLab without it skips it with a warning.
  * Numbers are JavaScript's shortest round-trip form; `NaN` stands for an emptied number field, so
  * a half-edited builder still round-trips (the builder then shows what is wrong, as it did before).
  *
@@ -71,6 +74,7 @@ function fields(key: string, value: string, n: number, shape: string): string[] 
 const DEPTH_SHAPE = 'on|off_op_factor (e.g. on_stack_2)';
 const WIDTH_SHAPE = 'on|off_mode_factor_noise (e.g. on_share_2_0)';
 const LENGTH_SHAPE = 'on|off_mode_factor_reduce (e.g. on_pool_2_mean)';
+const HIDDEN_SHAPE = 'on|off_op_factor_heads (e.g. on_tile_4_2)';
 const STAGE_SHAPE =
   'layers_ffnDiv_ffnRank_length_lengthFactor_poolReduce_steps_lrPolicy_optPolicy, optionally then _hiddenDiv_headsDiv (e.g. 4_1_0_full_1_mean_100_reset_fresh or 4_1_0_full_1_mean_100_reset_fresh_2_1)';
 const OPS_SHAPE = 'depthOp_widthOp_noise, optionally then _hiddenOp (e.g. stack_share_0 or stack_share_0_tile)';
@@ -187,6 +191,20 @@ const CODECS: readonly Codec[] = [
         reduce: oneOf('length.reduce', reduce, POOL_REDUCES),
       };
       s.dims = { ...s.dims, length };
+    },
+  },
+  {
+    key: 'hidden',
+    write: ({ dims: { hidden: h } }) => [h.on ? 'on' : 'off', h.op, h.factor, h.heads].join('_'),
+    read: (t, s) => {
+      const [on, op, factor, heads] = fields('hidden', t, 4, HIDDEN_SHAPE);
+      const hidden: Dims['hidden'] = {
+        on: onOff('hidden', on),
+        op: oneOf('hidden.op', op, HIDDEN_OP_NAMES),
+        factor: num('hidden.factor', factor),
+        heads: num('hidden.heads', heads),
+      };
+      s.dims = { ...s.dims, hidden };
     },
   },
   {

@@ -4,7 +4,11 @@ import { sampleCheckpoint } from '../core/checkpoint/sample.test-helper.ts';
 import { ConfigError } from '../core/errors.ts';
 import { experimentFlops, type ExperimentConfig } from '../core/run/config.ts';
 import { applyEdits, edit, paths, type Edit } from '../core/schema/mutate.test-helper.ts';
+import { SIZES } from '../core/model/config.ts';
 import type { StoredRun } from './db.ts';
+import { initialBuilder } from './builder.ts';
+import { presetDims } from './dims.ts';
+import { buildExperiment } from './experiment.ts';
 import { newRun, type Run } from './run.ts';
 import { readStoredRun, readStoredRuns } from './stored-run.ts';
 
@@ -71,5 +75,35 @@ describe('stored runs read back after a reload', () => {
     // Both outcomes occur: the edits neither all break the run nor all miss the schema.
     expect(outcomes.read).toBeGreaterThan(0);
     expect(outcomes.refused).toBeGreaterThan(0);
+  });
+});
+
+describe('a stored run that grew d and heads', () => {
+  it('reads back with its stage divisors, hidden operator and growth event as stored', () => {
+    const d = presetDims('baseline', SIZES.tiny.model);
+    const built = buildExperiment({ ...initialBuilder(), totalSteps: 10, evalEvery: 5, source: 'dims', dims: { ...d, hidden: { on: true, op: 'random', factor: 4, heads: 2 } } });
+    expect(built.issues).toEqual([]);
+    const config = built.config!;
+    const base = stored();
+    const run: Run = {
+      ...newRun('id-grown', 'custom', 'custom', '#654321', config, experimentFlops(config)),
+      status: 'done',
+      step: 10,
+      steps: base.run.steps.slice(0, 2),
+      cumWallMs: [0, 10, 20],
+      growth: [
+        { step: 7, fromLabel: 'L2 · d8 · H1', toLabel: 'L2', ops: ['hidden.random', 'heads.add'], lossBefore: 7.6, lossAfter: 7.9, maxAbsLogitDiff: 0.3, preserving: false, wallMs: 4 },
+      ],
+    };
+    // IndexedDB keeps what a structured clone keeps.
+    const read = readStoredRun(structuredClone({ run, createdAt: 1 }), 0);
+    expect(read.run.config).toEqual(config);
+    expect(read.run.config.schedule.stages.map((st) => [st.shape.hiddenDiv, st.shape.headsDiv])).toEqual([
+      [4, 2],
+      [undefined, undefined],
+    ]);
+    expect(read.run.config.schedule.ops.hidden).toBe('random');
+    expect(read.run.growth).toEqual(run.growth);
+    expect(read.run.plan).toEqual(experimentFlops(config));
   });
 });

@@ -3,7 +3,7 @@ import { factorizeRank } from '../core/schedule/presets.ts';
 import { DEPTH_OP_NAMES, POOL_REDUCES } from '../core/schedule/spec.ts';
 import { GROWTH_OPERATORS } from '../core/growth/registry.ts';
 import { useBuilder } from '../state/builder.ts';
-import type { Dims } from '../state/dims.ts';
+import { headsOperators, hiddenOperators, type Dims } from '../state/dims.ts';
 import { issueFor } from '../state/issue.ts';
 import { NumberField, SelectField } from './Fields.tsx';
 import { useBuilt } from './useBuilt.ts';
@@ -22,11 +22,13 @@ export function DimensionToggles() {
       depth: { ...dims.depth, ...patch.depth },
       width: { ...dims.width, ...patch.width },
       length: { ...dims.length, ...patch.length },
+      hidden: { ...dims.hidden, ...patch.hidden },
     });
   // Stage-shape problems of a generated schedule come from the toggles' factors.
   const generated = source !== 'hand';
   const err = (own: string, stageField: RegExp) => issueFor(issues, own) ?? (generated ? issueFor(issues, stageField) : null);
-  const { depth, width, length } = dims;
+  const { depth, width, length, hidden } = dims;
+  const hiddenOps = hiddenOperators();
 
   return (
     <fieldset>
@@ -130,6 +132,48 @@ export function DimensionToggles() {
           ) : null}
         </div>
       </div>
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={hidden.on} onChange={(e) => update({ hidden: { on: e.target.checked } })} />
+          Grow hidden
+        </label>
+        <div className="grid2">
+          <SelectField
+            label="Hidden operator"
+            value={hidden.op}
+            options={hiddenOps.map(({ op, operator }) => ({ value: op, label: operator.name }))}
+            onChange={(op) => update({ hidden: { op } })}
+            error={issueFor(issues, 'ops.hidden')}
+          />
+          <NumberField
+            label="Hidden factor k"
+            value={hidden.factor}
+            step={1}
+            min={2}
+            disabled={!hidden.on}
+            hint="d/k, then d"
+            onChange={(factor) => update({ hidden: { factor } })}
+            error={err('dims.hidden.factor', /^stages\[\d+\]\.shape\.hiddenDiv$/)}
+          />
+          <NumberField
+            label="Heads factor m"
+            value={hidden.heads}
+            step={1}
+            min={1}
+            disabled={!hidden.on}
+            hint="H/m, then H"
+            onChange={(heads) => update({ hidden: { heads } })}
+            error={err('dims.hidden.heads', /^stages\[\d+\]\.(shape\.headsDiv|model\.heads)$/)}
+          />
+        </div>
+      </div>
+      <p className="hint">{describe(`hidden.${hidden.op}`)}</p>
+      {hidden.on ? (
+        <p className="hint">
+          The heads grow by {headsOperators().map((o) => `${o.id} (${o.name.toLowerCase()})`).join(' or ')}, which keeps the head dimension and grows d with
+          them; the hidden operator grows the head dimension. With m = k only the heads grow; with m = 1 only the head dimension.
+        </p>
+      ) : null}
       {source === 'hand' ? <p className="hint">The stages below are edited by hand; changing a toggle or factor rebuilds them.</p> : null}
     </fieldset>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { SIZES } from '../core/model/config.ts';
 import type { StageSpec } from '../core/schedule/spec.ts';
 import { useBuilder } from '../state/builder.ts';
 import { issuesFor } from '../state/issue.ts';
@@ -9,6 +10,8 @@ import { useBuilt } from './useBuilt.ts';
 export function StageEditor() {
   const { schedule, plan, issues } = useBuilt();
   const editStages = useBuilder((s) => s.editStages);
+  const size = useBuilder((s) => s.size);
+  const growHidden = useBuilder((s) => s.dims.hidden.on);
   // After a move, focus follows the moved stage's button so the keyboard user can keep moving it.
   const [focus, setFocus] = useState<{ index: number; action: 'up' | 'down' } | null>(null);
   useEffect(() => {
@@ -29,6 +32,8 @@ export function StageEditor() {
     setFocus({ index: i + d, action: d < 0 ? 'up' : 'down' });
   };
   const stagesIssues = issuesFor(issues, /^(stages|schedule)$/);
+  // The d and heads fields: with Grow hidden on, or once any stage names a divisor (a link, an edit).
+  const showDims = growHidden || stages.some((st) => st.shape.hiddenDiv !== undefined || st.shape.headsDiv !== undefined);
 
   return (
     <div>
@@ -43,6 +48,8 @@ export function StageEditor() {
             flops={plan?.stages[i] ?? null}
             share={plan ? plan.stages[i].forwardFlops / plan.forwardFlops : null}
             issues={issues}
+            target={SIZES[size].model}
+            showDims={showDims}
             onChange={(s) => commit(stages.map((x, j) => (j === i ? s : x)))}
             onMove={(d) => move(i, d)}
             onRemove={() => commit(stages.filter((_, j) => j !== i))}

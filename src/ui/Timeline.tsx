@@ -4,6 +4,7 @@ import type { Run } from '../state/run.ts';
 import { useRunsShown } from './useRunsShown.ts';
 import { useView, type XAxisKind } from '../state/view.ts';
 import { formatLoss, shortNumber } from './format.ts';
+import { growthDimsText } from './growth-dims.ts';
 import { AXIS_LABEL, xOf } from './series.ts';
 
 interface Bar {
@@ -27,7 +28,7 @@ function barsOf(run: Run, axis: XAxisKind): Bar[] {
     const to = from + s.steps;
     const reached = Math.min(Math.max(run.step, from), to);
     if (axis !== 'time' || run.step > from) {
-      bars.push({ index: i, label: stageLabel(s.shape), start: x(from), end: x(axis === 'time' ? reached : to), done: x(reached) });
+      bars.push({ index: i, label: stageLabel(s.shape, run.config.model), start: x(from), end: x(axis === 'time' ? reached : to), done: x(reached) });
     }
     from = to;
   });
@@ -66,6 +67,10 @@ const TimelineRun = memo(function TimelineRun({ run, xAxis, total }: { run: Run;
   const bars = barsOf(run, xAxis);
   const x = xOf(run, xAxis);
   const pct = (v: number) => `${total > 0 ? (100 * v) / total : 0}%`;
+  const dimsText = (step: number) => {
+    const t = growthDimsText(run.config.schedule, run.config.model, step);
+    return t ? `; ${t}` : '';
+  };
   return (
     <div className="tl-run">
       <span className="tl-name">
@@ -87,14 +92,21 @@ const TimelineRun = memo(function TimelineRun({ run, xAxis, total }: { run: Run;
           </div>
         ))}
         {run.growth.map((g) => (
-          <span key={g.step} className="tl-growth" style={{ left: pct(x(g.step)) }} title={`growth at step ${g.step}`} aria-hidden="true" />
+          <span
+            key={g.step}
+            className="tl-growth"
+            style={{ left: pct(x(g.step)) }}
+            title={`growth at step ${g.step}${g.ops.length ? `: ${g.ops.join(', ')}` : ''}`}
+            aria-hidden="true"
+          />
         ))}
       </div>
       {run.growth.length ? (
         <ul className="tl-events" aria-label={`Growth events of ${run.label}`}>
           {run.growth.map((g) => (
             <li key={g.step}>
-              step {g.step}: {g.fromLabel} → {g.toLabel} ({g.ops.join(', ') || 'no weight change'}): loss {formatLoss(g.lossBefore)} →{' '}
+              step {g.step}: {g.fromLabel} → {g.toLabel} ({g.ops.join(', ') || 'no weight change'}
+              {dimsText(g.step)}): loss {formatLoss(g.lossBefore)} →{' '}
               {formatLoss(g.lossAfter)}, max |Δlogit| {shortNumber(g.maxAbsLogitDiff)}
               {g.preserving ? ' · function-preserving' : ''}
               {g.copySeparation

@@ -132,6 +132,9 @@ describe('modelGardenConfig: growth treatments as grow_bert keys', () => {
     const stack = experiment('small', 'stack');
     const grown = { ...stack, schedule: { ...stack.schedule, stages: stack.schedule.stages.map((st, i) => (i === 0 ? { ...st, shape: { ...st.shape, hiddenDiv: 2 } } : st)) } };
     expect(gardenPlan(grown).notes).toEqual([expect.stringMatching(/^hidden size \/ heads growth \(L\d · d\d+ · H\d+ → .*hidden\.tile and heads\.add are not reproduced/)]);
+    const withHidden = (hidden: 'fpi' | 'aki') => gardenPlan({ ...grown, schedule: { ...grown.schedule, ops: { ...grown.schedule.ops, hidden } } }).notes;
+    expect(withHidden('fpi')).toEqual([expect.stringMatching(/hidden\.fpi and heads\.add are not reproduced; bert2BERT's FPI \(its seeded copy map, the divide-by-count\) has no counterpart/)]);
+    expect(withHidden('aki')).toEqual([expect.stringMatching(/hidden\.aki .*bert2BERT's AKI \(.*the new units taken from the layer above\)/)]);
     const text = modelGardenConfig(experiment('small', 'compound', { depth: 'identity' }));
     expect(text).toMatch(/^# +- depth operator "identity"/m);
   });

@@ -190,8 +190,13 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
     notes.push("factorized FFN (fcfact_ratio): grow_bert's SmallEncoderConfig has the keys but its TransformerEncoder does not build factorized layers, so those stages train a dense FFN unless you add that code");
   }
   if (stages.some((s) => (s.shape.hiddenDiv ?? 1) > 1 || (s.shape.headsDiv ?? 1) > 1)) {
+    const hiddenOp = schedule.ops.hidden ?? 'tile';
+    const bert2bert =
+      hiddenOp === 'fpi' || hiddenOp === 'aki'
+        ? `; bert2BERT's ${hiddenOp.toUpperCase()} (its seeded copy map, the divide-by-count${hiddenOp === 'aki' ? ', the new units taken from the layer above' : ''}) has no counterpart in grow_bert or Model Garden`
+        : '';
     notes.push(
-      `hidden size / heads growth (${[...new Set(stages.map((s) => stageLabel(s.shape, target)))].join(' → ')}): this export writes no hidden size or head count per stage, so every stage trains at the target's d${target.hidden} with ${target.heads} heads; hidden.tile and heads.add are not reproduced`,
+      `hidden size / heads growth (${[...new Set(stages.map((s) => stageLabel(s.shape, target)))].join(' → ')}): this export writes no hidden size or head count per stage, so every stage trains at the target's d${target.hidden} with ${target.heads} heads; hidden.${hiddenOp} and heads.add are not reproduced${bert2bert}`,
     );
   }
   if (stages.some((s, i) => i > 0 && s.optPolicy === 'carry')) notes.push('optimizer "carry": grow_bert builds a new optimizer at every stage, so Adam moments are always dropped');

@@ -163,12 +163,15 @@ describe('registry', () => {
     const ids = GROWTH_OPERATORS.map((o) => o.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.sort()).toEqual([
-      'depth.identity', 'depth.interleave', 'depth.random', 'depth.stack', 'heads.add', 'hidden.random', 'hidden.tile',
-      'length.pool', 'length.truncate', 'width.factorize', 'width.random', 'width.share',
+      'depth.identity', 'depth.interleave', 'depth.random', 'depth.stack', 'heads.add', 'hidden.aki', 'hidden.fpi', 'hidden.random',
+      'hidden.tile', 'length.pool', 'length.truncate', 'width.factorize', 'width.random', 'width.share',
     ]);
     expect(growthOperator('hidden.tile').preserving).toBe('always');
     expect(growthOperator('heads.add').preserving).toBe('always');
     expect(growthOperator('hidden.random').preserving).toBe('never');
+    // Uneven copy counts change LayerNorm's statistics (growth/bert2bert.ts): no exact claim.
+    expect(growthOperator('hidden.fpi').preserving).toBe('never');
+    expect(growthOperator('hidden.aki').preserving).toBe('never');
     for (const o of GROWTH_OPERATORS) expect(o.id.startsWith(`${o.dimension}.`)).toBe(true);
     expect(growthOperator('depth.identity').preserving).toBe('pre-ln-only');
     expect(growthOperator('width.share').preserving).toBe('always');
@@ -201,6 +204,8 @@ describe('registry', () => {
       hiddenOpsApplied({ ...base, ...a }, { ...base, ...b }, ops).map((o) => o.id);
     expect(ids({}, { hidden: 16 })).toEqual(['hidden.tile']);
     expect(ids({}, { hidden: 16 }, { ...stackShare, hidden: 'random' })).toEqual(['hidden.random']);
+    expect(ids({}, { hidden: 32, heads: 4 }, { ...stackShare, hidden: 'fpi' })).toEqual(['hidden.fpi', 'heads.add']);
+    expect(ids({}, { hidden: 12 }, { ...stackShare, hidden: 'aki' })).toEqual(['hidden.aki']);
     expect(ids({}, { hidden: 16, heads: 4 })).toEqual(['heads.add']);
     expect(ids({}, { hidden: 32, heads: 4 })).toEqual(['hidden.tile', 'heads.add']);
     expect(ids({}, { layers: 4 })).toEqual([]);

@@ -63,7 +63,7 @@ function checkMatches(params: Params, adam: AdamState | null, cfg: ModelConfig):
 /**
  * One growth event from `from` to `to`, composing every dimension that differs: factorized → dense
  * first (at the old F, and at the old d: A·B commutes with hidden.tile's repeats), then the head
- * dimension (hidden.tile or .random, at the old heads), then the heads (heads.add: tiling d first
+ * dimension (hidden.tile, .fpi, .aki or .random, at the old heads), then the heads (heads.add: tiling d first
  * gives the new heads fresh weights at the full new head dimension, where adding heads first would
  * have hidden.tile repeat their fresh columns too), then FFN width, then depth, so layers copied by
  * depth are already grown and new layers are initialised at the final shape. Length growth changes

@@ -4,12 +4,13 @@ import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { initParams, type Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
-import type { GrowthOps } from '../schedule/spec.ts';
+import { HIDDEN_OP_NAMES, type GrowthOps } from '../schedule/spec.ts';
 import { disposeMaps } from './depth.ts';
 import { checkDAxes, dRoles, growEach, repeatAxes, tileFactors, type DRole } from './d-axes.ts';
+import { drawWidthMaps, growBert2Bert } from './bert2bert.ts';
 
 export type HiddenOp = NonNullable<GrowthOps['hidden']>;
-export const HIDDEN_OP_NAMES: readonly HiddenOp[] = ['tile', 'random'];
+export { HIDDEN_OP_NAMES };
 export const DEFAULT_HIDDEN_OP: HiddenOp = 'tile';
 
 /**
@@ -71,11 +72,16 @@ export const DEFAULT_HIDDEN_OP: HiddenOp = 'tile';
  * γ = 1), including new embedding columns. Nothing is rescaled, so LayerNorm statistics, the score
  * scale 1/√d_h' and the tied logits all change. Old entries keep their moments unchanged (as
  * width.random does), new ones start at zero.
+ *
+ * fpi and aki (any d' > d divisible by H): bert2BERT's function-preserving and advanced knowledge
+ * initialisation, in bert2bert.ts with their derivation. FPI copies units by a seeded uniform map,
+ * so the copy counts differ and LayerNorm's statistics (hence the function) change; AKI
+ * also takes the new units of layer l from layer l + 1.
  */
 
 export interface HiddenOptions {
   op: HiddenOp;
-  /** Seeds the fresh values of `random`. */
+  /** Seeds the fresh values of `random` and the copy maps of `fpi` and `aki`. */
   rng: Rng;
 }
 
@@ -125,6 +131,7 @@ export function growHidden(
       return { value: grow(p, f.weight), m: pm && grow(pm, f.grad), v: pv && grow(pv, f.grad * f.grad) };
     });
   }
+  if (o.op === 'fpi' || o.op === 'aki') return growBert2Bert(params, adam, from, to, o.op, drawWidthMaps(from, to, o.rng));
   const fresh = initParams(to, o.rng.nextUint32());
   try {
     return growEach(params, adam, 'growHidden', (name, p, pm, pv) => {

@@ -90,6 +90,31 @@ export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
       'growth/hidden.ts). Dropout on the stream separates the copies; with dropout 0 they stay identical.',
   },
   {
+    id: 'hidden.fpi',
+    dimension: 'hidden',
+    name: 'bert2BERT FPI',
+    preserving: 'never',
+    description:
+      'bert2BERT\'s function-preserving initialisation (Chen et al. 2022) at fixed heads: old units keep their place, ' +
+      'each new unit copies an old one drawn uniformly (seeded); weights that read the stream are divided by the ' +
+      'number of copies of their source unit, weights that write it are copied, and each head\'s new units copy ' +
+      'units of that head (W_q divided by their count and scaled by √(d_h\'/d_h), W_o\'s rows divided). Every linear ' +
+      'map is exact, but the copy counts differ, so LayerNorm\'s mean and variance over the grown stream change and ' +
+      'neither pre-LN nor post-LN is preserved exactly; growth-check reports the jump (equal counts would be ' +
+      'hidden.tile, permuted). Moments carried, scaled by the counts as derived in growth/bert2bert.ts.',
+  },
+  {
+    id: 'hidden.aki',
+    dimension: 'hidden',
+    name: 'bert2BERT AKI',
+    preserving: 'never',
+    description:
+      'bert2BERT\'s advanced knowledge initialisation: as hidden.fpi, but in each layer the new output units ' +
+      '(new stream columns, new head units) take their values from the layer above, expanded the same way (the top ' +
+      'layer from itself; embeddings and the MLM head as FPI). Breaks the copies\' symmetry; not function-preserving. ' +
+      'Moments carried from the entry\'s source layer with FPI\'s factors.',
+  },
+  {
     id: 'hidden.random',
     dimension: 'hidden',
     name: 'Random hidden units',
@@ -158,7 +183,7 @@ export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOp
 
 /**
  * The d and head operators growModel applies between two model configs, in its order: the head
- * dimension (hidden.tile or hidden.random), then the heads (heads.add). growthOpsApplied puts them
+ * dimension (hidden.tile, .fpi, .aki or .random), then the heads (heads.add). growthOpsApplied puts them
  * after width.factorize.
  */
 export function hiddenOpsApplied(from: ModelConfig, to: ModelConfig, ops: GrowthOps): GrowthOperator[] {

@@ -84,6 +84,25 @@ describe('an experiment that grows d and the heads', () => {
     for (const g of events) expect(g.maxAbsLogitDiff).toBeLessThan(1e-4);
   }, 120_000);
 
+  it("grows d by bert2BERT's FPI and AKI with carried moments, and a resume before the growth redraws the same copy map", async () => {
+    for (const hidden of ['fpi', 'aki'] as const) {
+      const cfg = config();
+      cfg.schedule.ops.hidden = hidden;
+      const growth: Checkpoint[] = [];
+      const run = await runToEnd(new Experiment(cfg, corpus, 'cpu', { onCheckpoint: (c, reason) => reason === 'growth' && growth.push(c) }));
+      expect(run.growthEvents.map((g) => g.ops)).toEqual([['heads.add'], [`hidden.${hidden}`]]);
+      const grown = run.growthEvents[1];
+      expect(grown.preserving).toBe(false);
+      expect(Number.isFinite(grown.maxAbsLogitDiff)).toBe(true);
+      expect(run.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
+      expect(growth[1].params.get('layers.1.attn.q.kernel')?.shape).toEqual([32, 32]);
+      // From the d16 checkpoint, before the hidden growth: the run's seeded RNG draws the same map.
+      const resumed = await runToEnd(Experiment.fromCheckpoint(decodeCheckpoint(encodeCheckpoint(growth[0])), corpus, 'cpu'));
+      expect(resumed.steps.map((s) => s.loss), hidden).toEqual(run.steps.map((s) => s.loss));
+      expect(resumed.growthEvents.map((g) => g.maxAbsLogitDiff), hidden).toEqual(run.growthEvents.map((g) => g.maxAbsLogitDiff));
+    }
+  }, 180_000);
+
   it('records hidden.random as the non-preserving control, with its jump', async () => {
     const cfg = config();
     cfg.schedule.ops.hidden = 'random';

@@ -54,6 +54,7 @@ describe('stage shape helpers', () => {
     const bad = structuredClone(old);
     Object.assign(bad.stages[0].shape, { hiddenDiv: 0 });
     expect(scheduleSpecSchema.safeParse(bad).success).toBe(false);
-    expect(scheduleSpecSchema.safeParse({ ...old, ops: { ...old.ops, hidden: 'fpi' } }).success).toBe(false);
+    expect(scheduleSpecSchema.safeParse({ ...old, ops: { ...old.ops, hidden: 'ligo' } }).success).toBe(false);
+    for (const hidden of ['tile', 'fpi', 'aki', 'random']) expect(scheduleSpecSchema.safeParse({ ...old, ops: { ...old.ops, hidden } }).success, hidden).toBe(true);
   });
 });

@@ -15,8 +15,8 @@ export type DepthOp = (typeof DEPTH_OP_NAMES)[number];
  */
 export const WIDTH_OP_NAMES = ['share', 'random'] as const;
 export type WidthOp = (typeof WIDTH_OP_NAMES)[number];
-/** How d grows at fixed heads (growth/hidden.ts); absent in GrowthOps: tile. */
-export const HIDDEN_OP_NAMES = ['tile', 'random'] as const;
+/** How d grows at fixed heads (growth/hidden.ts, bert2bert.ts); absent in GrowthOps: tile. */
+export const HIDDEN_OP_NAMES = ['tile', 'fpi', 'aki', 'random'] as const;
 export type HiddenGrowthOp = (typeof HIDDEN_OP_NAMES)[number];
 export const LENGTH_MODES = ['full', 'truncate', 'pool'] as const;
 export type LengthMode = (typeof LENGTH_MODES)[number];

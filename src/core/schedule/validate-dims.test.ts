@@ -56,18 +56,18 @@ describe('validateSchedule: hidden size and heads', () => {
     expect(msg).toMatch(/heads\.split is not supported/);
   });
 
-  it('needs a whole head-dimension factor for hidden.tile, not for hidden.random', () => {
+  it('needs a whole head-dimension factor for hidden.tile, not for hidden.random, .fpi or .aki', () => {
     const target = { ...tiny, hidden: 48, heads: 1, ffn: 192 };
     // d 16 → 24 → 48 at one head: ×1.5 then ×2.
     const s = spec([{ hiddenDiv: 3 }, { hiddenDiv: 2 }, {}]);
     expect(rejects(s, 'stages[1].shape.hiddenDiv', target)).toMatch(/hidden\.tile grows the head dimension by a whole factor/);
-    expect(check({ ...s, ops: { ...s.ops, hidden: 'random' } }, target)).toBe(true);
+    for (const hidden of ['random', 'fpi', 'aki'] as const) expect(check({ ...s, ops: { ...s.ops, hidden } }, target), hidden).toBe(true);
   });
 
   it('ends at the target d and heads, and checks ops.hidden', () => {
     expect(rejects(spec([{ hiddenDiv: 2 }]), 'stages[0].shape.hiddenDiv')).toMatch(/last stage must be the full target model.*hiddenDiv 1/);
-    const bad = spec([{}], { hidden: 'fpi' as GrowthOps['hidden'] });
-    expect(rejects(bad, 'ops.hidden')).toMatch(/must be one of tile, random/);
+    const bad = spec([{}], { hidden: 'ligo' as GrowthOps['hidden'] });
+    expect(rejects(bad, 'ops.hidden')).toMatch(/must be one of tile, fpi, aki, random/);
   });
 
   it('bounds a factorized stage\'s rank by its own hidden size', () => {

@@ -23,7 +23,16 @@ let corpus: Corpus | null = null;
 let exp: Experiment | null = null;
 let runId = '';
 let paused = false;
-let looping = false;
+/** The training loop or a single step, whichever is driving the experiment; stop awaits it. */
+let busy: Promise<void> | null = null;
+
+function hold(work: () => Promise<void>): Promise<void> {
+  const p: Promise<void> = work().finally(() => {
+    if (busy === p) busy = null;
+  });
+  busy = p;
+  return p;
+}
 
 function post(e: WorkerEvent): void {
   self.postMessage(e);
@@ -93,23 +102,22 @@ async function finish(): Promise<void> {
 
 /** Trains until paused, stopped or done, yielding to the event loop so control messages get through. */
 async function loop(): Promise<void> {
-  if (looping) return;
-  looping = true;
-  try {
-    while (exp && !exp.done && !paused) {
-      await exp.step();
-      await new Promise((r) => setTimeout(r, 0));
+  if (busy) return;
+  return hold(async () => {
+    try {
+      while (exp && !exp.done && !paused) {
+        await exp.step();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      if (exp && paused && !exp.done) {
+        await exp.flush();
+        postState('paused');
+      }
+      if (exp?.done) await finish();
+    } catch (e) {
+      await failRun(e);
     }
-    if (exp && paused && !exp.done) {
-      await exp.flush();
-      postState('paused');
-    }
-    if (exp?.done) await finish();
-  } catch (e) {
-    await failRun(e);
-  } finally {
-    looping = false;
-  }
+  });
 }
 
 /** A training step threw: the page hears why, and the run ends keeping what it recorded. */
@@ -135,14 +143,21 @@ const hooks: ExperimentHooks = {
   },
 };
 
-let evaluating = false;
+/** The evaluation under way, if any: a run queued meanwhile starts when it settles. */
+let evaluation: Promise<void> | null = null;
 
 /** Fine-tunes a copy of a checkpoint's encoder on genre labels; one at a time, never beside training. */
 async function evaluate(req: Extract<WorkerRequest, { type: 'evaluate' }>): Promise<void> {
   const fail = (message: string) => post({ type: 'evaluation-failed', runId: req.runId, task: req.task, message });
   if (!corpus) return fail('the worker is not initialised yet');
-  if (exp || evaluating) return fail(exp ? 'a run is training; evaluate when it has finished' : 'another evaluation is running');
-  evaluating = true;
+  if (exp || evaluation) return fail(exp ? 'a run is training; evaluate when it has finished' : 'another evaluation is running');
+  evaluation = evaluateCheckpoint(req, corpus, fail).finally(() => {
+    evaluation = null;
+  });
+  await evaluation;
+}
+
+async function evaluateCheckpoint(req: Extract<WorkerRequest, { type: 'evaluate' }>, corpus: Corpus, fail: (message: string) => void): Promise<void> {
   try {
     const c = decodeCheckpoint(new Uint8Array(req.checkpoint));
     const params = checkpointParams(c);
@@ -157,8 +172,6 @@ async function evaluate(req: Extract<WorkerRequest, { type: 'evaluate' }>): Prom
     }
   } catch (e) {
     fail((e as Error).message);
-  } finally {
-    evaluating = false;
   }
 }
 
@@ -174,7 +187,7 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
         return;
       }
       // A run queued while an evaluation is under way starts once it is over.
-      while (evaluating) await new Promise((r) => setTimeout(r, 50));
+      while (evaluation) await evaluation;
       if (exp) {
         post({ type: 'error', runId: req.runId, message: 'a run is already training; stop it first' });
         return;
@@ -205,18 +218,17 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
       void loop();
       return;
     case 'step':
-      if (!exp || !paused || looping) return;
-      looping = true;
-      try {
-        await exp.step();
-        await exp.flush();
-        if (exp.done) await finish();
-        else postState('paused');
-      } catch (e) {
-        await failRun(e);
-      } finally {
-        looping = false;
-      }
+      if (!exp || !paused || busy) return;
+      await hold(async () => {
+        try {
+          await exp!.step();
+          await exp!.flush();
+          if (exp!.done) await finish();
+          else postState('paused');
+        } catch (e) {
+          await failRun(e);
+        }
+      });
       return;
     case 'evaluate':
       await evaluate(req);
@@ -224,7 +236,7 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     case 'stop':
       if (!exp) return;
       paused = true;
-      while (looping) await new Promise((r) => setTimeout(r, 5));
+      while (busy) await busy;
       if (exp) {
         await exp.stop();
         await finish();

@@ -27,9 +27,9 @@ type Entry = { data_offsets: [number, number] };
 
 describe('checkpoint metadata', () => {
   it('names the file, the field and what was expected', () => {
-    expect(refusal(changed((p) => (meta(p).state.stepsInStage = 'two')))).toBe('checkpoint: run.safetensors: state.stepsInStage: expected a finite number, got "two"');
+    expect(refusal(changed((p) => (meta(p).state.stepsInStage = 'two')))).toBe('checkpoint: run.safetensors: state.stepsInStage: expected a whole number ≥ 0, got "two"');
     expect(refusal(changed((p) => delete meta(p).state.growthRng))).toBe('checkpoint: run.safetensors: state.growthRng: expected a list, but it is missing');
-    expect(refusal(changed((p) => (meta(p).config.train.lr = -1)))).toBe('checkpoint: run.safetensors: config.train.lr: expected a number > 0, got -1');
+    expect(refusal(changed((p) => (meta(p).config.train.lr = -1)))).toBe('checkpoint: run.safetensors: config.train.lr: expected a positive number, got -1');
   });
 
   it('shortens long values and escapes their newlines', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, type Checks } from '../errors.ts';
 import { SIZE_NAMES, SIZES, defaultLr, labEvalBatches, validateModelConfig, validateTrainConfig, type ModelConfig } from './config.ts';
 
 const good: ModelConfig = {
@@ -77,5 +77,30 @@ describe('size presets', () => {
   it('start the lab with a validation set about 1/20 of the full one', () => {
     expect(labEvalBatches('tiny')).toBe(63);
     for (const s of SIZE_NAMES) expect(labEvalBatches(s)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('config fields are checked by their schema', () => {
+  const collect = (run: (checks: Checks) => void): ConfigError[] => {
+    const errors: ConfigError[] = [];
+    run({ run: (check) => { try { check(); return true; } catch (e) { if (!(e instanceof ConfigError)) throw e; errors.push(e); return false; } } });
+    return errors;
+  };
+
+  it('names every bad field once, with the schema rule and the value, and skips cross-field rules on bad fields', () => {
+    const model = { ...SIZES.tiny.model, hidden: 0, dropout: 1, lnEps: 0, norm: 'middle' as never };
+    const errors = collect((checks) => validateModelConfig(model, 'model', checks));
+    expect(errors.map((e) => `${e.field}: ${e.message.replace(/^model\.\w+: /, '')}`)).toEqual([
+      'model.hidden: must be a whole number ≥ 1, got 0',
+      'model.norm: must be one of "pre", "post", got "middle"',
+      'model.dropout: must be a number in [0, 1), got 1',
+      'model.lnEps: must be a number in (0, 1], got 0',
+    ]);
+  });
+
+  it('keeps the train config\'s cross-field rule: seqLen within the position embeddings', () => {
+    const errors = collect((checks) => validateTrainConfig({ ...SIZES.tiny.train, seqLen: 64, lr: -1 }, SIZES.tiny.model, 'train', checks));
+    expect(errors.map((e) => e.field)).toEqual(['train.lr', 'train.seqLen']);
+    expect(errors[1].message).toMatch(/64 exceeds the model's position embeddings \(maxLen 32\)/);
   });
 });

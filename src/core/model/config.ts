@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, stopAtFirst, type Checks } from '../errors.ts';
-import { count, positiveInt as positive, wholeFrom } from '../schema/numbers.ts';
+import { between, count, positiveInt as positive, positiveNumber, wholeFrom } from '../schema/numbers.ts';
+import { expected } from '../schema/parse.ts';
+import { show } from '../schema/show.ts';
 
 /** Where each block's LayerNorm sits. */
 export const NORM_PLACEMENTS = ['pre', 'post'] as const;
@@ -24,7 +26,7 @@ export type PoolSetting = z.infer<typeof poolSettingSchema>;
  */
 export const modelConfigSchema = z.object({
   /** Vocabulary size: the corpus is tokenized with the first vocabSize word pieces (src/core/data/vocab-cap.ts). */
-  vocabSize: wholeFrom(8),
+  vocabSize: wholeFrom(8, 'special tokens plus words'),
   hidden: positive,
   layers: positive,
   heads: positive,
@@ -35,26 +37,27 @@ export const modelConfigSchema = z.object({
   /** Number of position embeddings (the longest sequence the model accepts). */
   maxLen: positive,
   norm: z.enum(NORM_PLACEMENTS),
-  dropout: z.number().min(0).lt(1),
+  dropout: between(0, 1, { hi: true }),
   /** LayerNorm epsilon. */
-  lnEps: z.number().gt(0).max(1),
+  // Zero would make LayerNorm of an all-zero row (an empty pooled query slot) 0·∞ = NaN.
+  lnEps: between(0, 1, { lo: true }),
 });
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
 /** Optimisation settings of one training run. */
 export const trainConfigSchema = z.object({
   batchSize: positive,
-  seqLen: wholeFrom(4),
+  seqLen: wholeFrom(4, '[CLS], two tokens, [SEP]'),
   steps: positive,
   /** Peak learning rate. */
-  lr: z.number().gt(0),
+  lr: positiveNumber,
   warmupSteps: count,
-  weightDecay: z.number().min(0).max(1),
+  weightDecay: between(0, 1),
   /** Global-norm gradient clipping threshold; 0 disables clipping. */
-  clipNorm: z.number().min(0),
-  beta1: z.number().min(0).lt(1),
-  beta2: z.number().min(0).lt(1),
-  epsilon: z.number().gt(0),
+  clipNorm: z.number({ error: 'a number ≥ 0' }).min(0, { error: 'a number ≥ 0' }),
+  beta1: between(0, 1, { hi: true }),
+  beta2: between(0, 1, { hi: true }),
+  epsilon: positiveNumber,
   /** Metrics are read back from the device every `logEvery` steps. */
   logEvery: positive,
   /** Validation runs every `evalEvery` steps (and at the end). */
@@ -172,52 +175,32 @@ export function curveBatches(evalBatches: number): number {
   return Math.max(1, Math.ceil(evalBatches / 10));
 }
 
-function positiveInt(field: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(field, `must be a positive integer, got ${String(v)}`);
-  }
-}
-
-function inRange(field: string, v: unknown, lo: number, hi: number, hiOpen = false): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (hiOpen ? v >= hi : v > hi)) {
-    throw new ConfigError(field, `must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${String(v)}`);
-  }
+/** One check per field of `schema`, each against its own rule and named `${prefix}.${field}`: whether it passed, by field. */
+function checkFields(schema: z.ZodObject, value: object, prefix: string, checks: Checks): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(schema.shape).map(([k, rule]) => [k, checks.run(() => {
+    const v = (value as Record<string, unknown>)[k];
+    const want = expected(rule as z.ZodType, v);
+    if (want !== null) throw new ConfigError(`${prefix}.${k}`, `must be ${want}, got ${show(v)}`);
+  })]));
 }
 
 /**
- * Checks a model config: throws ConfigError naming the first invalid field, or with collecting
- * `checks` notes every one. True when all checks passed.
+ * Checks a model config: each field against modelConfigSchema, then what depends on several.
+ * Throws ConfigError naming the first invalid field, or with collecting `checks` notes every one.
+ * True when all checks passed.
  */
 export function validateModelConfig(c: ModelConfig, prefix = 'model', checks: Checks = stopAtFirst): boolean {
-  const sizes = (['vocabSize', 'hidden', 'layers', 'heads', 'ffn', 'maxLen'] as const).map((k) =>
-    checks.run(() => {
-      positiveInt(`${prefix}.${k}`, c[k]);
-      if (k === 'vocabSize' && c.vocabSize < 8) throw new ConfigError(`${prefix}.vocabSize`, `must be at least 8 (special tokens plus words), got ${c.vocabSize}`);
-    }),
-  );
+  const ok = checkFields(modelConfigSchema, c, prefix, checks);
   return [
-    ...sizes,
-    checks.run(() => {
+    ...Object.values(ok),
+    !(ok.hidden && ok.heads) || checks.run(() => {
       if (c.hidden % c.heads !== 0) {
         throw new ConfigError(`${prefix}.heads`, `hidden size ${c.hidden} must be divisible by heads ${c.heads}; allowed heads: ${divisors(c.hidden).join(', ')}`);
       }
     }),
-    checks.run(() => {
-      if (!Number.isInteger(c.ffnRank) || c.ffnRank < 0) {
-        throw new ConfigError(`${prefix}.ffnRank`, `must be 0 (dense) or a positive integer rank, got ${String(c.ffnRank)}`);
-      }
+    !(ok.hidden && ok.ffn && ok.ffnRank) || checks.run(() => {
       if (c.ffnRank > 0 && c.ffnRank >= Math.min(c.hidden, c.ffn)) {
         throw new ConfigError(`${prefix}.ffnRank`, `rank ${c.ffnRank} must be below min(hidden, ffn) = ${Math.min(c.hidden, c.ffn)} to save anything`);
-      }
-    }),
-    checks.run(() => {
-      if (c.norm !== 'pre' && c.norm !== 'post') throw new ConfigError(`${prefix}.norm`, `must be "pre" or "post", got ${String(c.norm)}`);
-    }),
-    checks.run(() => inRange(`${prefix}.dropout`, c.dropout, 0, 1, true)),
-    checks.run(() => {
-      // Zero would make LayerNorm of an all-zero row (an empty pooled query slot) 0·∞ = NaN.
-      if (typeof c.lnEps !== 'number' || !(c.lnEps > 0 && c.lnEps <= 1)) {
-        throw new ConfigError(`${prefix}.lnEps`, `must be a number in (0, 1], got ${String(c.lnEps)}`);
       }
     }),
   ].every(Boolean);
@@ -225,32 +208,13 @@ export function validateModelConfig(c: ModelConfig, prefix = 'model', checks: Ch
 
 /** Checks a train config as validateModelConfig checks a model. */
 export function validateTrainConfig(t: TrainConfig, model: ModelConfig, prefix = 'train', checks: Checks = stopAtFirst): boolean {
-  const counts = (['batchSize', 'steps', 'logEvery', 'evalEvery', 'evalBatches'] as const).map((k) => checks.run(() => positiveInt(`${prefix}.${k}`, t[k])));
+  const ok = checkFields(trainConfigSchema, t, prefix, checks);
   return [
-    ...counts,
-    checks.run(() => {
-      positiveInt(`${prefix}.seqLen`, t.seqLen);
-      if (t.seqLen < 4) throw new ConfigError(`${prefix}.seqLen`, `must be at least 4 ([CLS], two tokens, [SEP]), got ${t.seqLen}`);
+    ...Object.values(ok),
+    !ok.seqLen || checks.run(() => {
       if (t.seqLen > model.maxLen) {
         throw new ConfigError(`${prefix}.seqLen`, `${t.seqLen} exceeds the model's position embeddings (maxLen ${model.maxLen})`);
       }
-    }),
-    checks.run(() => {
-      if (typeof t.lr !== 'number' || !(t.lr > 0) || !Number.isFinite(t.lr)) {
-        throw new ConfigError(`${prefix}.lr`, `must be a positive number, got ${String(t.lr)}`);
-      }
-    }),
-    checks.run(() => {
-      if (!Number.isInteger(t.warmupSteps) || t.warmupSteps < 0) {
-        throw new ConfigError(`${prefix}.warmupSteps`, `must be a non-negative integer, got ${String(t.warmupSteps)}`);
-      }
-    }),
-    checks.run(() => inRange(`${prefix}.weightDecay`, t.weightDecay, 0, 1)),
-    checks.run(() => inRange(`${prefix}.clipNorm`, t.clipNorm, 0, Number.MAX_VALUE)),
-    checks.run(() => inRange(`${prefix}.beta1`, t.beta1, 0, 1, true)),
-    checks.run(() => inRange(`${prefix}.beta2`, t.beta2, 0, 1, true)),
-    checks.run(() => {
-      if (!(t.epsilon > 0)) throw new ConfigError(`${prefix}.epsilon`, `must be positive, got ${String(t.epsilon)}`);
     }),
   ].every(Boolean);
 }

@@ -23,10 +23,10 @@ function message(value: unknown): string {
 describe('parseFormat', () => {
   it('names the file, the field path, what was expected and what was found', () => {
     expect(message({ stage: { steps: -1, label: 'x' }, losses: [] })).toBe('thing: dir/x.json: stage.steps: expected a whole number ≥ 0, got -1. Write it with the tool.');
-    expect(message({ stage: { label: 'x' }, losses: [] })).toBe('thing: dir/x.json: stage.steps: expected a finite number, but it is missing. Write it with the tool.');
+    expect(message({ stage: { label: 'x' }, losses: [] })).toBe('thing: dir/x.json: stage.steps: expected a whole number ≥ 0, but it is missing. Write it with the tool.');
     expect(message({ stage: { steps: 1, label: 'x' }, losses: [1, 'x'] })).toMatch(/^thing: dir\/x\.json: losses\[1\]: expected a finite number or null, got "x"/);
     expect(message({ stage: { steps: 1, label: 'x' }, losses: [], mode: 'c' })).toMatch(/mode: expected one of "a", "b", got "c"/);
-    expect(message({ stage: { steps: 1.5, label: 'x' }, losses: [] })).toMatch(/stage\.steps: expected a whole number, got 1\.5/);
+    expect(message({ stage: { steps: 1.5, label: 'x' }, losses: [] })).toMatch(/stage\.steps: expected a whole number ≥ 0, got 1\.5/);
   });
 
   it('shortens long values and escapes newlines, so the message stays one line', () => {

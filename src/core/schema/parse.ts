@@ -27,6 +27,15 @@ export function parseFormat<S extends z.ZodType>(schema: S, value: unknown, sour
 }
 
 /**
+ * What `schema` expects of a value that fails it ("a whole number ≥ 1"), or null when it passes:
+ * a config's fields are checked by their schema, so the rule and its wording live in one place.
+ */
+export function expected(schema: z.ZodType, value: unknown): string | null {
+  const r = schema.safeParse(value, { error: () => DERIVED });
+  return r.success ? null : expectation(r.error.issues[0]);
+}
+
+/**
  * zod's own wording stands in for messages no schema gave: those are derived from the issue's
  * code instead. A schema's `{ error }` text says what it expects ("a whole number ≥ 0").
  */

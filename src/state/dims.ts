@@ -3,6 +3,7 @@ import { GROWTH_OPERATORS, type GrowthOperator } from '../core/growth/registry.t
 import type { ModelConfig } from '../core/model/config.ts';
 import { allocateSteps, factorizeRank } from '../core/schedule/presets.ts';
 import {
+  DEFAULT_HIDDEN_OP,
   DEFAULT_WIDTH_NOISE,
   HIDDEN_OP_NAMES,
   type DepthOp,
@@ -60,9 +61,6 @@ export interface Dims {
   length: LengthDim;
   hidden: HiddenDim;
 }
-
-/** ops.hidden left out means this operator (spec.ts: "absent: tile"). */
-export const DEFAULT_HIDDEN_OP: HiddenGrowthOp = 'tile';
 
 export interface StagePolicies {
   lrPolicy: LrPolicy;

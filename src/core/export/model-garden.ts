@@ -4,7 +4,7 @@ import { predsPerSeq } from '../data/masking.ts';
 import type { ExperimentConfig } from '../run/config.ts';
 import { allocateSteps } from '../schedule/presets.ts';
 import { FLOPS_MODELS } from '../schedule/flops.ts';
-import { stageLabel, type StageShape } from '../schedule/spec.ts';
+import { DEFAULT_HIDDEN_OP, stageLabel, type StageShape } from '../schedule/spec.ts';
 import { MAX_WARMUP_FRACTION } from '../train/lr.ts';
 
 /*
@@ -190,7 +190,7 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
     notes.push("factorized FFN (fcfact_ratio): grow_bert's SmallEncoderConfig has the keys but its TransformerEncoder does not build factorized layers, so those stages train a dense FFN unless you add that code");
   }
   if (stages.some((s) => (s.shape.hiddenDiv ?? 1) > 1 || (s.shape.headsDiv ?? 1) > 1)) {
-    const hiddenOp = schedule.ops.hidden ?? 'tile';
+    const hiddenOp = schedule.ops.hidden ?? DEFAULT_HIDDEN_OP;
     const bert2bert =
       hiddenOp === 'fpi' || hiddenOp === 'aki'
         ? `; bert2BERT's ${hiddenOp.toUpperCase()} (its seeded copy map, the divide-by-count${hiddenOp === 'aki' ? ', the new units taken from the layer above' : ''}) has no counterpart in grow_bert or Model Garden`

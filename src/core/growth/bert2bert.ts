@@ -142,7 +142,13 @@ interface AxisPlan {
   fresh: Float32Array;
 }
 
-function axisPlans(name: string, roles: (DRole | null)[], maps: WidthMaps, from: ModelConfig, to: ModelConfig): (AxisPlan | null)[] {
+/** The copy counts of each map, computed once per growth rather than once per parameter axis. */
+interface WidthCounts {
+  stream: Int32Array;
+  heads: Int32Array[];
+}
+
+function axisPlans(name: string, roles: (DRole | null)[], maps: WidthMaps, counted: WidthCounts, from: ModelConfig, to: ModelConfig): (AxisPlan | null)[] {
   const layer = /^layers\.(\d+)\./.exec(name);
   const isQ = /\.attn\.q\.(kernel|bias)$/.test(name);
   const isMlmLn = /^mlm\.ln\./.test(name);
@@ -154,7 +160,7 @@ function axisPlans(name: string, roles: (DRole | null)[], maps: WidthMaps, from:
     const head = role === 'headIn' || role === 'headOut';
     if (head && !layer) throw new Error(`growBert2Bert: "${name}" has a head axis outside a layer`);
     const index = head ? maps.heads[Number(layer![1])] : maps.stream;
-    const counts = copyCounts(index, from.hidden);
+    const counts = head ? counted.heads[Number(layer![1])] : counted.stream;
     // [weight factor, gradient factor] for a unit with n copies (the table above).
     const factors = (n: number): [number, number] => {
       if (role === 'in' || role === 'headIn') return [1 / n, 1];
@@ -203,10 +209,11 @@ export function growBert2Bert(
   maps: WidthMaps,
 ): { params: Params; adam: AdamState | null } {
   checkMaps(maps, from, to);
+  const counted: WidthCounts = { stream: copyCounts(maps.stream, from.hidden), heads: maps.heads.map((m) => copyCounts(m, from.hidden)) };
   return growEach(params, adam, 'growBert2Bert', (name, p, pm, pv) => {
     const roles = dRoles(name);
     checkDAxes('growBert2Bert', name, p, roles, from.hidden);
-    const plans = axisPlans(name, roles, maps, from, to);
+    const plans = axisPlans(name, roles, maps, counted, from, to);
     const outAxes = roles.flatMap((role, i) => (role === 'out' || role === 'headOut' ? [i] : []));
     if (outAxes.length > 1) throw new Error(`growBert2Bert: "${name}" has ${outAxes.length} output-side d axes`);
     const upper = op === 'aki' && outAxes.length === 1 ? upperName(name, from.layers) : null;

@@ -4,11 +4,11 @@ import type { ModelConfig } from '../model/config.ts';
 import { disposeParams, type Params } from '../model/params.ts';
 import { paramShapes } from '../model/shapes.ts';
 import { disposeAdamState, type AdamState } from '../train/optimizer.ts';
-import type { GrowthOps } from '../schedule/spec.ts';
+import { DEFAULT_HIDDEN_OP, type GrowthOps } from '../schedule/spec.ts';
 import { growDepth } from './depth.ts';
 import { defactorizeFfn, growWidth } from './width.ts';
 import { growLength } from './length.ts';
-import { DEFAULT_HIDDEN_OP, checkHiddenGrowth, growHidden } from './hidden.ts';
+import { checkHiddenGrowth, growHidden } from './hidden.ts';
 import { checkHeadsGrowth, growHeads } from './heads.ts';
 
 export interface Grown {

@@ -4,14 +4,10 @@ import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { initParams, type Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
-import { HIDDEN_OP_NAMES, type GrowthOps } from '../schedule/spec.ts';
+import { HIDDEN_OP_NAMES, type HiddenGrowthOp } from '../schedule/spec.ts';
 import { disposeMaps } from './depth.ts';
 import { checkDAxes, dRoles, growEach, repeatAxes, tileFactors, type DRole } from './d-axes.ts';
 import { drawWidthMaps, growBert2Bert } from './bert2bert.ts';
-
-export type HiddenOp = NonNullable<GrowthOps['hidden']>;
-export { HIDDEN_OP_NAMES };
-export const DEFAULT_HIDDEN_OP: HiddenOp = 'tile';
 
 /**
  * Hidden-size growth d → d' at a fixed number of heads H, so the head dimension grows too
@@ -80,7 +76,7 @@ export const DEFAULT_HIDDEN_OP: HiddenOp = 'tile';
  */
 
 export interface HiddenOptions {
-  op: HiddenOp;
+  op: HiddenGrowthOp;
   /** Seeds the fresh values of `random` and the copy maps of `fpi` and `aki`. */
   rng: Rng;
 }
@@ -96,7 +92,7 @@ const axesWith = (roles: (DRole | null)[], want: readonly (DRole | null)[]) =>
   roles.flatMap((r, i) => (want.includes(r) ? [i] : []));
 
 /** Validates a hidden-size growth at fixed heads; returns the integer factor for tile. */
-export function checkHiddenGrowth(from: ModelConfig, to: ModelConfig, op: HiddenOp): number {
+export function checkHiddenGrowth(from: ModelConfig, to: ModelConfig, op: HiddenGrowthOp): number {
   if (!HIDDEN_OP_NAMES.includes(op)) throw new ConfigError('ops.hidden', `must be one of ${HIDDEN_OP_NAMES.join(', ')}, got ${String(op)}`);
   if (to.heads !== from.heads) throw new Error(`growHidden: keeps the heads (${from.heads}); grow heads with growHeads`);
   if (to.hidden <= from.hidden) throw new ConfigError('hidden', `hidden growth needs a larger hidden size than ${from.hidden}, got ${to.hidden}`);

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { stageModelConfig, type GrowthOps, type StageShape } from '../schedule/spec.ts';
+import { DEFAULT_HIDDEN_OP, stageModelConfig, type GrowthOps, type StageShape } from '../schedule/spec.ts';
 
 export type GrowthDimension = 'depth' | 'width' | 'length' | 'hidden' | 'heads';
 /** Whether the grown model computes the same function: pre-ln-only holds for pre-LN blocks alone. */
@@ -188,8 +188,7 @@ export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOp
  */
 export function hiddenOpsApplied(from: ModelConfig, to: ModelConfig, ops: GrowthOps): GrowthOperator[] {
   const ids: string[] = [];
-  // 'tile' is hidden.ts's DEFAULT_HIDDEN_OP, not imported: this module stays free of tfjs for the page.
-  if (to.hidden / to.heads > from.hidden / from.heads) ids.push(`hidden.${ops.hidden ?? 'tile'}`);
+  if (to.hidden / to.heads > from.hidden / from.heads) ids.push(`hidden.${ops.hidden ?? DEFAULT_HIDDEN_OP}`);
   if (to.heads > from.heads) ids.push('heads.add');
   return ids.map(growthOperator);
 }

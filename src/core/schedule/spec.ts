@@ -18,6 +18,8 @@ export type WidthOp = (typeof WIDTH_OP_NAMES)[number];
 /** How d grows at fixed heads (growth/hidden.ts, bert2bert.ts); absent in GrowthOps: tile. */
 export const HIDDEN_OP_NAMES = ['tile', 'fpi', 'aki', 'random'] as const;
 export type HiddenGrowthOp = (typeof HIDDEN_OP_NAMES)[number];
+/** What an absent ops.hidden means. */
+export const DEFAULT_HIDDEN_OP: HiddenGrowthOp = 'tile';
 export const LENGTH_MODES = ['full', 'truncate', 'pool'] as const;
 export type LengthMode = (typeof LENGTH_MODES)[number];
 export const OPT_POLICIES = ['fresh', 'carry'] as const;

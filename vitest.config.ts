@@ -9,7 +9,6 @@ export default defineConfig({
     include: slow ? ['src/**/*.slow.test.ts'] : ['src/**/*.test.ts'],
     exclude: slow ? ['node_modules/**'] : ['node_modules/**', 'src/**/*.slow.test.ts'],
     environment: 'node',
-    setupFiles: ['src/test-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import Papa from 'papaparse';
 import { parse } from 'yaml';
-import { runRow, tinyExperiment } from './fixtures/lab.ts';
+import { openLabOn, runRow, tinyExperiment } from './fixtures/lab.ts';
 
 /** Clicks the button and returns the file it downloads. */
 async function download(page: Page, name: string): Promise<{ file: Download; bytes: Buffer }> {
@@ -14,8 +14,7 @@ async function download(page: Page, name: string): Promise<{ file: Download; byt
 
 test('a finished run exports its metrics, the comparison, its charts and a Model Garden config', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
-  await page.goto('/');
-  await expect(page.getByRole('status', { name: /^Backend: / })).toBeVisible({ timeout: 90_000 });
+  await openLabOn(page);
   await tinyExperiment(page, 20);
   await page.getByLabel('Preset').selectOption('baseline');
   await page.getByRole('button', { name: 'Start', exact: true }).click();

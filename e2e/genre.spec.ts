@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { runRow, tinyExperiment } from './fixtures/lab.ts';
+import { openLabOn, runRow, tinyExperiment } from './fixtures/lab.ts';
 
 // A whole genre evaluation in the worker (100 fine-tuning steps, then ~4,500 test passages) takes
 // many minutes on SwiftShader, so this checks the lab's side: the stored checkpoint reaches the
@@ -7,8 +7,7 @@ import { runRow, tinyExperiment } from './fixtures/lab.ts';
 // (src/core/eval/genre.test.ts, src/cli/eval.test.ts) with the same evaluateGenre.
 test('Evaluate on a finished run fine-tunes its stored checkpoint in the worker, one task at a time', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.goto('/');
-  await expect(page.getByRole('status', { name: /^Backend: / })).toBeVisible({ timeout: 90_000 });
+  await openLabOn(page);
   await tinyExperiment(page, 5);
   await page.getByLabel('Preset').selectOption('baseline');
   await page.getByRole('button', { name: 'Start', exact: true }).click();

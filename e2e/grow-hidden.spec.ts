@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible } from './fixtures/a11y.ts';
-import { runRow, tinyExperiment } from './fixtures/lab.ts';
+import { openLabOn, runRow, tinyExperiment } from './fixtures/lab.ts';
 import { waitForStatus } from './fixtures/progress.ts';
 
 /** What growth-check (src/cli/growth-check.ts) asks of an operator that preserves by construction. */
@@ -23,9 +23,8 @@ async function expectPreservingDimsGrowth(page: Page): Promise<void> {
 test('grows d and heads from the builder; the timeline shows the growth and its growth check', async ({ page }, testInfo) => {
   // Waits fail when the lab stops making progress (fixtures/progress.ts), never on a total budget.
   test.setTimeout(0);
-  await page.goto('/');
-  // WebGPU has its own test (lab.spec.ts); here the fastest backend on this machine without timing them all.
-  await page.getByRole('combobox', { name: 'Backend' }).selectOption('wasm');
+  // WebGPU has its own test (lab.spec.ts).
+  await openLabOn(page);
   await tinyExperiment(page, 10);
 
   await test.step('Grow hidden, by keyboard: d/4 with H/2 (d8, 1 head), then d32 with 2 heads', async () => {

@@ -4,11 +4,16 @@ import { expectAccessible } from './fixtures/a11y.ts';
 import { PHONE, runRow, screenshots, tinyExperiment } from './fixtures/lab.ts';
 import { STALL_MS, runOf, waitForStatus, waitForStep, type LabNow } from './fixtures/progress.ts';
 
-/** Steps a run has completed, from its Steps cell ("12 / 30"). */
+/** Steps a run has completed, from its Steps cell ("12 / 120"). */
 function stepsOf(now: LabNow, label: string): number {
   return Number(runOf(now, label)?.steps.split(' / ')[0]);
 }
 
+/**
+ * Steps per run: enough that Pause lands long before a run ends (a tiny step on SwiftShader WebGPU
+ * takes about a tenth of a second since its barrier-free programs) and that the baseline learns.
+ */
+const STEPS = 120;
 const SUITE_RESULTS = new URL('./fixtures/suite/results.json', import.meta.url).pathname;
 /** A main-thread task this long is a visibly frozen page, whatever the machine load. */
 const FREEZE_MS = 500;
@@ -78,8 +83,9 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
     await page.getByLabel('Seed').fill('1');
   });
 
-  await test.step('build: tiny model, 30 steps, queue baseline and compound', async () => {
-    await tinyExperiment(page, 30);
+  await test.step(`build: tiny model, ${STEPS} steps, queue baseline and compound`, async () => {
+    await tinyExperiment(page, STEPS);
+    await page.getByLabel('Validate every (steps)').fill(String(STEPS / 4));
     await screenshots(page, testInfo, 'builder');
     const queue = page.getByRole('region', { name: 'Queue' });
     await queue.getByRole('checkbox', { name: 'baseline' }).check();
@@ -95,7 +101,7 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
     const at = stepsOf(await waitForStatus(page, 'baseline', 'paused'), 'baseline');
     // A fixed wait is right here: it looks for something that must not happen, so load cannot fail it.
     await page.waitForTimeout(2000);
-    await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText(`${at} / 30`);
+    await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText(`${at} / ${STEPS}`);
     await screenshots(page, testInfo, 'running');
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await waitForStep(page, `${at + 1} after one step`, (s) => s === at + 1);
@@ -105,7 +111,7 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
     // Stopped while paused: a running tiny run can reach its end between two reads of the counter.
     await page.getByRole('button', { name: 'Stop' }).click();
     const at = stepsOf(await waitForStatus(page, 'baseline', 'stopped'), 'baseline');
-    expect(at).toBeLessThan(30);
+    expect(at).toBeLessThan(STEPS);
     await waitForStatus(page, 'compound', 'queued');
     // Once the checkpoint taken at the stop is stored.
     const resume = page.getByRole('button', { name: `Continue baseline from step ${at}` });
@@ -117,7 +123,7 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
     expect(paused).toBeGreaterThanOrEqual(at);
     await page.getByRole('button', { name: 'Resume' }).click();
     await waitForStatus(page, 'baseline', 'done');
-    await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText('30 / 30');
+    await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText(`${STEPS} / ${STEPS}`);
   });
 
   await test.step('main-thread long tasks while compound trains in the worker: recorded, none a freeze', async () => {
@@ -137,7 +143,7 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
     const figure = {
       what: 'main-thread long tasks (PerformanceObserver "longtask", > 50 ms) while the compound run trains in the worker',
       backend: 'webgpu (Chromium, SwiftShader)',
-      run: { preset: 'compound', size: 'tiny', steps: 30 },
+      run: { preset: 'compound', size: 'tiny', steps: STEPS },
       windowMs: Math.round(to - from),
       count: tasks.length,
       totalMs: Math.round(durations.reduce((s, d) => s + d, 0)),

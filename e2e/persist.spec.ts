@@ -64,6 +64,7 @@ async function openLab(page: Page): Promise<void> {
   await expect(page.getByRole('status', { name: /^Backend: / })).toBeVisible({ timeout: 90_000 });
 }
 
+const SUITE_RESULTS = new URL('./fixtures/suite/results.json', import.meta.url).pathname;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** `growlab train` on the cpu backend, from the repository root; returns its --json summary. */
@@ -156,7 +157,7 @@ test('a run interrupted by a reload resumes to its last step; its checkpoint als
   expect(await storedCheckpointSteps(page)).toEqual([steps]);
 });
 
-test('a CLI checkpoint imports and resumes in the lab; a corrupted or truncated file is refused with a message', async ({ page }) => {
+test('a CLI checkpoint imports and resumes in the lab; a corrupted or truncated checkpoint or results.json is refused with a message in its panel', async ({ page }) => {
   test.setTimeout(480_000);
   const dir = mkdtempSync(join(tmpdir(), 'growlab-e2e-'));
   const ckpt = join(dir, 'cli.safetensors');
@@ -179,6 +180,12 @@ test('a CLI checkpoint imports and resumes in the lab; a corrupted or truncated 
   await page.getByRole('alert').filter({ hasText: 'junk.safetensors' }).getByRole('button', { name: 'Dismiss' }).click();
   await input.setInputFiles({ name: 'cut.safetensors', mimeType: 'application/octet-stream', buffer: bytes.subarray(0, Math.floor(bytes.length / 2)) });
   await expect(page.getByRole('alert').filter({ hasText: 'Cannot import "cut.safetensors": checkpoint:' })).toBeVisible();
+  // A results.json damaged in one field: the suite panel says which, and nothing else changes.
+  const damaged = JSON.parse(readFileSync(SUITE_RESULTS, 'utf8'));
+  damaged.runs[3].summary.valLoss = 'low';
+  const suite = page.getByRole('region', { name: 'Suite results' });
+  await suite.getByLabel('Open suite results').setInputFiles({ name: 'damaged.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(damaged)) });
+  await expect(suite.getByRole('alert')).toContainText('Could not open damaged.json: results: runs[3].summary.valLoss: expected a finite number, got "low"');
   // The builder and the stored runs are as they were.
   await expect(page.getByLabel('Model size')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Runs' }).getByRole('row')).toHaveCount(2);

@@ -54,20 +54,21 @@ export function oneLine(message: string): string {
 }
 
 /**
- * Runs a command. Exit codes (README, `growlab --help`): 2 for bad input (usage and config
- * mistakes), one line; 1 for an internal error (a bug), one line, with the stack trace only
- * under `--debug`. Commands set 3 themselves when a run diverged.
+ * Runs a command and returns its exit code (README, `growlab --help`) rather than exiting, so the
+ * CLI can run inside a test: 2 for bad input (usage and config mistakes), one line; 1 for an
+ * internal error (a bug), one line, with the stack trace only under `--debug`. A command returns
+ * its own code when it finished but did not succeed (3: the run diverged); nothing means 0.
  */
-export async function runCli(main: () => Promise<void>, debug = false): Promise<void> {
+export async function runCli(main: () => Promise<number | void>, debug = false): Promise<number> {
   try {
-    await main();
+    return (await main()) ?? 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       process.stderr.write(`growlab: ${oneLine(e.message)}\n`);
-      process.exit(2);
+      return 2;
     }
     const detail = debug ? ((e as Error).stack ?? String(e)) : `internal error: ${oneLine(e instanceof Error ? e.message : String(e))} (rerun with --debug for the stack trace)`;
     process.stderr.write(`growlab: ${detail}\n`);
-    process.exit(1);
+    return 1;
   }
 }

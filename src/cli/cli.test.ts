@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BIN, growlab } from './growlab.test-helper.ts';
+import { BIN, growlab, growlabInProcess } from './growlab.test-helper.ts';
 
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
@@ -13,7 +13,7 @@ describe('growlab bad input', () => {
     [['train', '--steps', 'ten'], /--steps: expected a positive integer, got "ten"/],
     [['train', '--frobnicate'], /train: Unknown option '--frobnicate' \(allowed flags: .*--size/],
     [['train', '--hidden', '30', '--heads', '4'], /model\.heads: hidden size 30 must be divisible by heads 4; allowed heads: 1, 2, 3, 5, 6, 10, 15, 30/],
-    [['train', '--preset', 'grow-everything'], /--preset: unknown value "grow-everything" \(allowed: baseline, .*compound\)/],
+    [['train', '--preset', 'grow-everything'], /--preset: unknown value "grow-everything" \(allowed: baseline, .*compound, msg\)/],
     [['flops', '--preset', 'compound', '--model', 'gpt'], /--model: unknown value "gpt"/],
     [['growth-check', '--op', 'depth.teleport'], /op: unknown growth operator "depth\.teleport"; valid: depth\.stack/],
     [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, garden, bench, suite, eval\)/],
@@ -21,11 +21,18 @@ describe('growlab bad input', () => {
     [['train', '--preset', 'stack\nbaseline'], /--preset: unknown value "stack\\nbaseline"/],
     [['flops', '--debug', '--preset', 'nope'], /--preset: unknown value "nope"/],
   ])('%j exits 2 with one line naming the problem', async (args, message) => {
-    const r = await growlab(args);
+    const r = await growlabInProcess(args);
     expect(r.code).toBe(2);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+    const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('does the same as a real process: exit code 2 and one line on stderr', async () => {
+    const r = await growlab(['train', '--preset', 'stack\nbaseline']);
+    expect(r.code).toBe(2);
+    // Without the m flag, ^…$ spans all of stderr, and . stops at a newline: exactly one line.
+    expect(r.stderr).toMatch(/^growlab: --preset: unknown value "stack\\nbaseline" \(allowed: .*\)\n$/);
   });
 });
 
@@ -41,10 +48,10 @@ describe('growlab --help', () => {
 
   it.each(COMMANDS)('%s --help names every flag the command accepts', async (cmd) => {
     // The parser's own list of flags, from its unknown-option message, is the reference.
-    const bad = await growlab([cmd, '--no-such-flag']);
+    const bad = await growlabInProcess([cmd, '--no-such-flag']);
     const allowed = /allowed flags: ([^)]*)\)/.exec(bad.stderr)?.[1].split(', ') ?? [];
     expect(allowed.length).toBeGreaterThan(0);
-    const help = await growlab([cmd, '--help']);
+    const help = await growlabInProcess([cmd, '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(`usage: growlab ${cmd}`);
     for (const flag of allowed) expect(help.stdout).toMatch(new RegExp(`${flag}\\b`));
@@ -76,6 +83,14 @@ describe('growlab growth-check --json', () => {
     expect(rows.map((x) => x.op)).toEqual(['heads.add']);
     expect(rows[0].maxAbsLogitDiff).toBeLessThan(1e-4);
     expect(r.stderr).toMatch(/^heads\.add\s+preserving/m);
+  });
+
+  it('checks an MSG variant at mask 0: random layers preserve the function under post-LN', async () => {
+    const r = await growlab(['growth-check', '--op', 'depth.random+msg', '--norm', 'post', '--steps', '2', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { op: string; preserving: boolean; maxAbsLogitDiff: number }[];
+    expect(rows.map((x) => [x.op, x.preserving])).toEqual([['depth.random+msg', true]]);
+    expect(rows[0].maxAbsLogitDiff).toBeLessThan(1e-4);
   });
 });
 
@@ -118,7 +133,7 @@ describe('growlab train --resume', () => {
       [['--resume', join(dir, 'part.safetensors'), '--size', 'small'], /--resume takes the run's config from the checkpoint; drop --size/],
       [['--save-every', '5'], /--save-every needs --checkpoint-out/],
     ] as const) {
-      const r = await growlab(['train', ...args]);
+      const r = await growlabInProcess(['train', ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(message);
     }

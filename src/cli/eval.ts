@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend-names.ts';
 import { checkpointParams } from '../core/checkpoint/checkpoint.ts';
 import { decodeCheckpoint } from '../core/checkpoint/format.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, showPath } from '../core/errors.ts';
 import { checkGenreTask, GENRE_TASKS } from '../core/eval/genre-data.ts';
 import { evaluateGenre, GENRE_MODES, type GenreEvalResult, type GenreMode } from '../core/eval/genre.ts';
 import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../core/model/config.ts';
@@ -64,17 +64,17 @@ export async function sourceFromRun(path: string): Promise<EvalSource> {
     parsed = JSON.parse(new TextDecoder().decode(await readBytes('run', path)));
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new ConfigError('run', `"${path}" is not JSON; expected a run file written by \`growlab train --out run.json\``);
+    throw new ConfigError('run', `"${showPath(path)}" is not JSON; expected a run file written by \`growlab train --out run.json\``);
   }
   const run = readRunRecord(parsed, path);
   if (run.checkpoint === undefined || run.checkpoint === '') {
-    throw new ConfigError('run', `"${path}" names no checkpoint; train with \`growlab train --out run.json\`, which writes run.safetensors beside it, or pass --checkpoint FILE`);
+    throw new ConfigError('run', `"${showPath(path)}" names no checkpoint; train with \`growlab train --out run.json\`, which writes run.safetensors beside it, or pass --checkpoint FILE`);
   }
   const ckptPath = resolve(dirname(path), run.checkpoint);
   const source = await sourceFromCheckpoint(ckptPath);
   const runModel = run.config.model;
   if (!sameModel(runModel, source.model)) {
-    throw new ConfigError('checkpoint', `${ckptPath} holds a model of ${shape(source.model)}, but the run file's model is ${shape(runModel)}; the checkpoint is from another run or an unfinished growth stage`);
+    throw new ConfigError('checkpoint', `${showPath(ckptPath)} holds a model of ${shape(source.model)}, but the run file's model is ${shape(runModel)}; the checkpoint is from another run or an unfinished growth stage`);
   }
   return { ...source, label: `${path} -> ${source.label}` };
 }

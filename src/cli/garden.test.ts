@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { growlab } from './growlab.test-helper.ts';
+import { growlab, growlabInProcess } from './growlab.test-helper.ts';
 import { parse } from 'yaml';
 
 
@@ -24,10 +24,10 @@ describe('growlab garden', () => {
     expect(r.code).toBe(0);
     expect(parse(r.stdout).task.model.encoder.bert.num_layers).toBe(2);
     expect(r.stderr).toMatch(/note: factorized FFN/);
-    const bad = await growlab(['garden', '--target', 'gpt-5']);
+    const bad = await growlabInProcess(['garden', '--target', 'gpt-5']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--target: unknown value "gpt-5" \(allowed: bert-base, bert-large, lab\)/);
-    const few = await growlab(['garden', '--steps', '3']);
+    const few = await growlabInProcess(['garden', '--steps', '3']);
     expect(few.code).toBe(2);
     expect(few.stderr).toMatch(/steps: 3 steps cannot cover 4 stages/);
   }, 120_000);

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from './args.ts';
+import { showPath } from '../core/errors.ts';
 
 /** Largest checkpoint read: a BERT-base-sized model with its Adam moments is about 1.3 GB. */
 export const MAX_CHECKPOINT_BYTES = 2 * 1024 ** 3;
@@ -14,7 +15,7 @@ const size = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toF
  */
 export async function readInput(flag: string, path: string, maxBytes: number): Promise<Uint8Array> {
   const fail = (why: string): never => {
-    throw new UsageError(`--${flag}: cannot read "${path}" (${why})`);
+    throw new UsageError(`--${flag}: cannot read "${showPath(path)}" (${why})`);
   };
   const st = await stat(path).catch((e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
   if (st.isDirectory()) fail('it is a directory');

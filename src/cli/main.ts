@@ -1,7 +1,7 @@
 import { UsageError, runCli } from './args.ts';
 
 // Loaded on demand: `flops` needs no tensors, so it should not pay for loading tfjs backends.
-const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number | void>>> = {
   train: async () => (await import('./train.ts')).trainCommand,
   'growth-check': async () => (await import('./growth-check.ts')).growthCheckCommand,
   flops: async () => (await import('./flops.ts')).flopsCommand,
@@ -50,20 +50,25 @@ ${Object.keys(COMMANDS).map(line).join('\n')}
 every command also takes --debug (a stack trace for internal errors)
 exit codes: 0 ok, 1 internal error (a bug), 2 bad input (one line saying what to fix), 3 the run diverged`;
 
-const args = process.argv.slice(2);
-const debug = args.includes('--debug');
-
-await runCli(async () => {
-  const [cmd, ...rest] = args.filter((a) => a !== '--debug');
-  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  const load = COMMANDS[cmd];
-  if (!load) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`usage: growlab ${cmd} [flags]\n${line(cmd)}`);
-    return;
-  }
-  await (await load())(rest);
-}, debug);
+/**
+ * The whole CLI for one argument list (without `node growlab`): prints what the command prints and
+ * returns the exit code instead of exiting, so tests can run it in their own process. The bin
+ * script exits with the code.
+ */
+export async function runGrowlab(args: string[]): Promise<number> {
+  const debug = args.includes('--debug');
+  return runCli(async () => {
+    const [cmd, ...rest] = args.filter((a) => a !== '--debug');
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      console.log(USAGE);
+      return;
+    }
+    const load = COMMANDS[cmd];
+    if (!load) throw new UsageError(`unknown command "${cmd}" (allowed: ${Object.keys(COMMANDS).join(', ')})`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(`usage: growlab ${cmd} [flags]\n${line(cmd)}`);
+      return;
+    }
+    return (await load())(rest);
+  }, debug);
+}

@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.ts';
+import { showPath } from '../core/errors.ts';
 
 /** A file a command will write: how the user named it (for messages) and where. */
 export interface OutputFile {
@@ -27,20 +28,20 @@ export function checkOutputs(outputs: OutputFile[], opts: { force: boolean; read
   for (const { what, path } of outputs) {
     if (path.trim() === '') throw new UsageError(`${what}: the path is empty; give a file name such as run.json`);
     const abs = resolve(path);
-    if (abs === read) throw new UsageError(`${what} (${path}) is the file ${opts.reading!.what} reads; write to another file so that it is kept`);
+    if (abs === read) throw new UsageError(`${what} (${showPath(path)}) is the file ${opts.reading!.what} reads; write to another file so that it is kept`);
     const other = claimed.get(abs);
-    if (other) throw new UsageError(`${what} and ${other} both name ${path}; one would overwrite the other`);
+    if (other) throw new UsageError(`${what} and ${other} both name ${showPath(path)}; one would overwrite the other`);
     claimed.set(abs, what);
     const st = statOrNull(abs);
-    if (st?.isDirectory()) throw new UsageError(`${what} (${path}) is a directory; give a file path inside it`);
-    if (st && !st.isFile()) throw new UsageError(`${what} (${path}) exists and is not a regular file; pick another path`);
-    if (st && !opts.force) throw new UsageError(`${what} (${path}) already exists; pass --force to replace it, or pick another path`);
+    if (st?.isDirectory()) throw new UsageError(`${what} (${showPath(path)}) is a directory; give a file path inside it`);
+    if (st && !st.isFile()) throw new UsageError(`${what} (${showPath(path)}) exists and is not a regular file; pick another path`);
+    if (st && !opts.force) throw new UsageError(`${what} (${showPath(path)}) already exists; pass --force to replace it, or pick another path`);
     const folder = dirname(abs);
-    if (!statOrNull(folder)?.isDirectory()) throw new UsageError(`${what} (${path}): the folder ${folder} does not exist; create it first`);
+    if (!statOrNull(folder)?.isDirectory()) throw new UsageError(`${what} (${showPath(path)}): the folder ${showPath(folder)} does not exist; create it first`);
     try {
       accessSync(folder, constants.W_OK);
     } catch {
-      throw new UsageError(`${what} (${path}): the folder ${folder} is not writable`);
+      throw new UsageError(`${what} (${showPath(path)}): the folder ${showPath(folder)} is not writable`);
     }
   }
 }
@@ -62,17 +63,17 @@ export function makeOutputDir(what: string, dir: string): void {
     at = up;
     st = statOrNull(at);
   }
-  if (st && !st.isDirectory()) throw new UsageError(`${what} (${dir}): ${at} is not a folder; pick another path`);
+  if (st && !st.isDirectory()) throw new UsageError(`${what} (${showPath(dir)}): ${showPath(at)} is not a folder; pick another path`);
   for (const folder of missing) {
     try {
       mkdirSync(folder);
     } catch (e) {
-      throw new UsageError(`${what} (${dir}): cannot create the folder ${folder} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pick a path in a writable folder`);
+      throw new UsageError(`${what} (${showPath(dir)}): cannot create the folder ${showPath(folder)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pick a path in a writable folder`);
     }
   }
   try {
     accessSync(resolve(dir), constants.W_OK);
   } catch {
-    throw new UsageError(`${what} (${dir}): the folder is not writable`);
+    throw new UsageError(`${what} (${showPath(dir)}): the folder is not writable`);
   }
 }

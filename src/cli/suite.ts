@@ -22,6 +22,7 @@ import { MAX_JSON_BYTES, readInput } from './inputs.ts';
 import { UsageError, choice, parseFlags, positiveInt, positiveNumber } from './args.ts';
 import { svgToPng } from './png.ts';
 import { makeOutputDir } from './outputs.ts';
+import { showPath } from '../core/errors.ts';
 
 export const SUITE_FLAGS = {
   size: { type: 'string' },
@@ -52,18 +53,18 @@ async function readExisting(path: string, resume: boolean, settings: SuiteSettin
     if (resume) log(`--resume: ${path} does not exist yet; starting the suite`);
     return null;
   }
-  if (!resume) throw new UsageError(`${path} already exists: pass --resume to continue that suite, or pick another --out directory`);
+  if (!resume) throw new UsageError(`${showPath(path)} already exists: pass --resume to continue that suite, or pick another --out directory`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(await readInput('resume', path, MAX_JSON_BYTES)));
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`--resume: cannot read ${path} (${(e as Error).message.split('\n')[0]}); move it away or pick another --out directory`);
+    throw new UsageError(`--resume: cannot read ${showPath(path)} (${(e as Error).message.split('\n')[0]}); move it away or pick another --out directory`);
   }
   const r = validateSuiteResults(parsed, path);
-  if (r.version !== SUITE_VERSION) throw new UsageError(`--resume: ${path} was written by an earlier GrowLab (suite format version ${r.version}); start a new suite in another --out directory`);
+  if (r.version !== SUITE_VERSION) throw new UsageError(`--resume: ${showPath(path)} was written by an earlier GrowLab (suite format version ${r.version}); start a new suite in another --out directory`);
   const diff = settingsDiff(r.settings, settings);
-  if (diff.length) throw new UsageError(`--resume: ${path} was made with other settings (${diff.join('; ')}); rerun with the same flags or pick another --out directory`);
+  if (diff.length) throw new UsageError(`--resume: ${showPath(path)} was made with other settings (${diff.join('; ')}); rerun with the same flags or pick another --out directory`);
   return r;
 }
 
@@ -180,7 +181,7 @@ export async function suiteCommand(argv: string[]): Promise<void> {
   const existing = await readExisting(resultsPath, v.resume === true, settings);
   const armsThere = existing?.arms.map((a) => a.name).join(',');
   if (existing && armsThere !== plan.arms.map((a) => a.name).join(',')) {
-    throw new UsageError(`--resume: ${resultsPath} was made with other arms (${armsThere}); rerun with the same --arms or pick another --out directory`);
+    throw new UsageError(`--resume: ${showPath(resultsPath)} was made with other arms (${armsThere}); rerun with the same --arms or pick another --out directory`);
   }
   makeOutputDir('--out', dir);
   tf.enableProdMode();

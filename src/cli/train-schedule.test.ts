@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleSpec, StageShape } from '../core/schedule/spec.ts';
-import { growlab } from './growlab.test-helper.ts';
+import { growlab, growlabInProcess } from './growlab.test-helper.ts';
 import { experimentFromFlags } from './train.ts';
 import { UsageError } from './args.ts';
 
@@ -56,17 +56,18 @@ describe('growlab train --schedule', () => {
     // Uneven copy counts change LayerNorm's statistics (growth/bert2bert.ts): a finite, reported jump.
     expect(Number.isFinite(fpi.maxAbsLogitDiff)).toBe(true);
     expect(fpi.preserving).toBe(false);
-    const bad = await growlab(['train', '--schedule', file({ ...grows, ops: { ...grows.ops, hidden: 'net2net' } }), '--size', 'tiny', '--backend', 'cpu']);
+    const bad = await growlabInProcess(['train', '--schedule', file({ ...grows, ops: { ...grows.ops, hidden: 'net2net' } }), '--size', 'tiny', '--backend', 'cpu']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/ops\.hidden: .*"tile", "fpi", "aki", "random", got "net2net"/);
   }, 120_000);
 
   it('exits 2 naming the stage and field of a bad schedule', async () => {
     const shrinks = { ...grows, stages: [stage({ headsDiv: 2 }, 3), stage({}, 3)] };
-    const bad = await growlab(['train', '--schedule', file(shrinks), '--size', 'tiny', '--backend', 'cpu']);
+    // Refused before any backend starts (in-process, so nothing of tfjs is left set).
+    const bad = await growlabInProcess(['train', '--schedule', file(shrinks), '--size', 'tiny', '--backend', 'cpu']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/stages\[1\]\.shape\.headsDiv: .*heads\.split is not supported/);
-    const unparsable = await growlab(['train', '--schedule', file({ ...grows, stages: [stage({ hiddenDiv: 0 }, 3)] }), '--backend', 'cpu']);
+    const unparsable = await growlabInProcess(['train', '--schedule', file({ ...grows, stages: [stage({ hiddenDiv: 0 }, 3)] }), '--backend', 'cpu']);
     expect(unparsable.code).toBe(2);
     expect(unparsable.stderr).toMatch(/stages\[0\]\.shape\.hiddenDiv/);
   }, 120_000);

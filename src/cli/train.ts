@@ -5,7 +5,7 @@ import { PRESET_NAMES, scheduleSpecSchema, type PresetName, type ScheduleSpec } 
 import { parseFormat } from '../core/schema/parse.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import { Experiment, type ExperimentHooks } from '../core/run/experiment.ts';
-import { type ExperimentConfig } from '../core/run/config.ts';
+import { validateExperiment, type ExperimentConfig } from '../core/run/config.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint/format.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
@@ -15,6 +15,7 @@ import type { BackendName } from '../core/backend-names.ts';
 import { MAX_CHECKPOINT_BYTES, readInput } from './inputs.ts';
 import { checkOutputs, type OutputFile } from './outputs.ts';
 import { UsageError, choice, parseFlags, positiveInt, positiveNumber, nonNegativeInt } from './args.ts';
+import { showPath } from '../core/errors.ts';
 
 const NODE_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 
@@ -64,7 +65,7 @@ export async function readScheduleFile(path: string): Promise<ScheduleSpec> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--schedule: "${path}" is not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`--schedule: "${showPath(path)}" is not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   return parseFormat(scheduleSpecSchema, json, { format: 'schedule', file: path });
 }
@@ -109,7 +110,8 @@ export function experimentFromFlags(v: Record<string, string | boolean | undefin
   return { size, model, train, schedule: schedule ?? buildPreset(preset, steps, model), seed };
 }
 
-export async function trainCommand(argv: string[]): Promise<void> {
+/** Exit code 3 when the run diverged (the record keeps everything before it), else 0. */
+export async function trainCommand(argv: string[]): Promise<number> {
   const v = parseFlags(argv, TRAIN_FLAGS, 'train');
   const resumeFrom = typeof v.resume === 'string' ? await readCheckpointFile(v.resume) : null;
   if (resumeFrom) {
@@ -118,6 +120,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const schedule = typeof v.schedule === 'string' ? await readScheduleFile(v.schedule) : undefined;
   const config = resumeFrom ? resumeFrom.config : experimentFromFlags(v, schedule);
+  // Before any backend starts or data loads: a schedule that does not fit the model is bad input.
+  validateExperiment(config);
   const saveEvery = nonNegativeInt('save-every', v['save-every'], 0);
   const stopAfter = v['stop-after'] === undefined ? null : positiveInt('stop-after', v['stop-after'], 1);
   const ckptPath = checkpointPath(v);
@@ -200,7 +204,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } else {
     log(`done: ${s.steps} steps, loss ${s.firstLoss?.toFixed(4)} -> ${s.finalLoss?.toFixed(4)}, validation loss ${s.valLoss?.toFixed(4) ?? 'not run'}, acc ${s.valAcc === null ? 'n/a' : `${(s.valAcc * 100).toFixed(2)}%`}, ${s.tokensPerSec?.toFixed(0)} tok/s`);
   }
-  if (exp.divergence) process.exitCode = 3;
+  return exp.divergence ? 3 : 0;
 }
 
 function log(line: string): void {

@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, expect, it } from 'vitest';
+import { useNodeBackend } from '../node/backends.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import type { Corpus } from '../core/data/corpus.ts';
 import { DEFAULT_WIDTH_NOISE } from '../core/schedule/spec.ts';
@@ -8,7 +7,7 @@ import { widthShareRun } from './width-share.test-helper.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
   corpus = await loadCorpus();
 });
 

@@ -23,7 +23,7 @@ export class FormatError extends ConfigError {
   constructor(format: string, where: { file?: string | null; path?: string }, message: string) {
     const file = where.file ?? null;
     const path = where.path ?? '';
-    super(format, oneLine(`${file === null ? '' : `${file}: `}${path === '' ? '' : `${path}: `}${message}`));
+    super(format, oneLine(`${file === null ? '' : `${showPath(file)}: `}${path === '' ? '' : `${path}: `}${message}`));
     this.name = 'FormatError';
     this.file = file;
     this.path = path;
@@ -34,6 +34,15 @@ export class FormatError extends ConfigError {
 export function oneLine(text: string): string {
   const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Longest file path a message quotes; a longer one keeps its end, where the file's name is. */
+export const MAX_PATH_SHOWN = 80;
+
+/** A path the user gave, as a message quotes it: one line, at most MAX_PATH_SHOWN characters. */
+export function showPath(path: string): string {
+  const text = oneLine(path);
+  return text.length <= MAX_PATH_SHOWN ? text : `…${text.slice(text.length - MAX_PATH_SHOWN + 1)}`;
 }
 
 /**

@@ -30,6 +30,18 @@ async function lossAndGrads(backend: 'cpu' | 'wasm'): Promise<{ loss: number; gr
 }
 
 describe('Node backends', () => {
+  // Node loads tfjs-core as CommonJS; the gradients come from @tensorflow/tfjs's CommonJS build. Sin's
+  // gradient is one that nothing else here registers: tf.grad finds it only if both share one engine.
+  it('register tfjs gradients on the engine that tfjs-core ops run on', async () => {
+    await useNodeBackend('cpu');
+    expect(tf.getGradient(tf.Sin)).toBeDefined();
+    const dx = tf.grad((x: tf.Tensor) => tf.sin(x))(tf.tensor1d([0, Math.PI]));
+    const [d0, d1] = await dx.data();
+    dx.dispose();
+    expect(d0).toBeCloseTo(1, 6);
+    expect(d1).toBeCloseTo(-1, 6);
+  });
+
   // The wasm OneHot kernel once wrote int32 bits into float32 targets: the loss read 1e-44 and nothing trained.
   // Gradients go through the explicit-transpose BatchMatMul of s../core/wasm-kernels.ts.
   it('wasm computes the loss and gradients that cpu computes (an untrained model: loss about ln V)', async () => {

@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-// tfjs-core alone ships no gradient functions (the union package registers them); training needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Training needs gradients, and tfjs-core alone registers none. Its own gradient registry ships only
+// as ESM with extensionless imports, which Node cannot load; the union package's CommonJS build
+// registers the same gradients on the one engine that tfjs-core's CommonJS build (which Node loads)
+// holds. The layers, converter and data code it also loads cost Node about 0.2 s of start-up.
+import '@tensorflow/tfjs';
 import { selectBackend } from '../core/backend.ts';
 import { type BackendChoice, type BackendName } from '../core/backend-names.ts';
 import { registerFusedKernels } from '../core/kernels/register.ts';
+import { registerSoftwareWebGpuKernels } from '../core/kernels/kernels-software.ts';
 import { patchWasmKernels } from '../core/wasm-kernels.ts';
 
 patchWasmKernels();
@@ -31,6 +35,8 @@ async function installWebGpu(): Promise<void> {
     Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true });
   }
   await import('@tensorflow/tfjs-backend-webgpu');
+  // After the import: the backend module registers its own kernels, which these wrap.
+  registerSoftwareWebGpuKernels();
 }
 
 /** Node: cpu and wasm always; webgpu through the `webgpu` package when an adapter exists. */

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { SIZES, defaultLr, labEvalBatches, type NormPlacement, type SizeName } from '../core/model/config.ts';
 import type { GrowthOps, PresetName, StageSpec } from '../core/schedule/spec.ts';
-import { allocateSteps } from '../core/schedule/presets.ts';
+import { allocateSteps, msgPresetRamp } from '../core/schedule/presets.ts';
 import { DEFAULT_LR_POLICY } from '../core/train/lr.ts';
 import { opsOf, presetDims, shapeKey, withOpsOf, type Dims, type StagePolicies } from './dims.ts';
 import type { BackendRequest } from './session.ts';
@@ -40,7 +40,7 @@ export function defaultEvalEvery(totalSteps: number, size: SizeName): number {
 export function initialBuilder(): BuilderState {
   const size: SizeName = 'tiny';
   const { model, train } = SIZES[size];
-  const dims = presetDims('compound', model);
+  const dims = presetDims('compound', model, train.steps);
   return {
     size,
     norm: model.norm,
@@ -86,11 +86,13 @@ export const useBuilder = create<BuilderState & BuilderActions>((set) => ({
       evalEvery: defaultEvalEvery(s.totalSteps, size),
       evalBatches: labEvalBatches(size),
       // A preset's factors can depend on the model (the factorize rank).
-      dims: s.source === 'preset' ? withOpsOf(presetDims(s.preset, SIZES[size].model), s.dims) : s.dims,
+      dims: s.source === 'preset' ? withOpsOf(presetDims(s.preset, SIZES[size].model, s.totalSteps), s.dims) : s.dims,
     })),
   setTotalSteps: (totalSteps) =>
     set((s) => {
-      const patch = { totalSteps, evalEvery: defaultEvalEvery(totalSteps, s.size) };
+      // The msg preset's ramp is a share of the run.
+      const rescaled = s.source === 'preset' && s.preset === 'msg' && Number.isInteger(totalSteps) && totalSteps > 0;
+      const patch = { totalSteps, evalEvery: defaultEvalEvery(totalSteps, s.size), ...(rescaled ? { dims: { ...s.dims, msg: { ...s.dims.msg, ramp: msgPresetRamp(totalSteps) } } } : {}) };
       if (s.source !== 'hand' || !Number.isInteger(totalSteps) || totalSteps < s.handStages.length) return patch;
       // Hand-edited stages keep their proportions.
       const steps = allocateSteps(s.handStages.map((st) => (Number.isInteger(st.steps) && st.steps > 0 ? st.steps : 1)), totalSteps);
@@ -100,7 +102,7 @@ export const useBuilder = create<BuilderState & BuilderActions>((set) => ({
     set((s) =>
       name === 'custom'
         ? { source: 'hand', handStages: shown, handOps: ops }
-        : { source: 'preset', preset: name, dims: withOpsOf(presetDims(name, SIZES[s.size].model), s.dims) },
+        : { source: 'preset', preset: name, dims: withOpsOf(presetDims(name, SIZES[s.size].model, s.totalSteps), s.dims) },
     ),
   setDims: (dims) =>
     set((s) => {

@@ -10,7 +10,8 @@ const policies = { lrPolicy: DEFAULT_LR_POLICY, optPolicy: 'fresh' } as const;
 describe('scheduleFromDims', () => {
   for (const size of SIZE_NAMES) {
     const target = SIZES[size].model;
-    for (const name of PRESET_NAMES.filter((n) => n !== 'stack')) {
+    // stack and msg have their own timing, which the toggles' four stages do not reproduce.
+    for (const name of PRESET_NAMES.filter((n) => n !== 'stack' && n !== 'msg')) {
       it(`reproduces buildPreset("${name}") on ${size} from the preset's toggles`, () => {
         for (const total of [40, 200, 997]) {
           expect(scheduleFromDims(presetDims(name, target), total, target, policies)).toEqual(buildPreset(name, total, target));

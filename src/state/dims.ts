@@ -1,7 +1,8 @@
 import { ConfigError } from '../core/errors.ts';
 import { GROWTH_OPERATORS, type GrowthOperator } from '../core/growth/registry.ts';
 import type { ModelConfig } from '../core/model/config.ts';
-import { allocateSteps, factorizeRank } from '../core/schedule/presets.ts';
+import { SIZES } from '../core/model/config.ts';
+import { allocateSteps, factorizeRank, msgPresetRamp } from '../core/schedule/presets.ts';
 import {
   DEFAULT_HIDDEN_OP,
   DEFAULT_WIDTH_NOISE,
@@ -55,11 +56,21 @@ export interface HiddenDim {
   heads: number;
 }
 
+/**
+ * Masked structural growth (growth/msg.ts): an operator option, not a dimension. On, every growth
+ * masks what it adds, the mask ramping over `ramp` steps (ops.msgRamp).
+ */
+export interface MsgDim {
+  on: boolean;
+  ramp: number;
+}
+
 export interface Dims {
   depth: DepthDim;
   width: WidthDim;
   length: LengthDim;
   hidden: HiddenDim;
+  msg: MsgDim;
 }
 
 export interface StagePolicies {
@@ -67,12 +78,15 @@ export interface StagePolicies {
   optPolicy: OptPolicy;
 }
 
-/** The treatments a preset applies, at its own factors (2, or the cost-matched rank for factorize). */
-export function presetDims(name: PresetName, target: ModelConfig): Dims {
-  const depth: DepthDim = { on: name === 'stack' || name === 'depth' || name === 'compound', op: 'stack', factor: 2 };
+/**
+ * The treatments a preset applies, at its own factors (2, or the cost-matched rank for factorize).
+ * `totalSteps` scales the msg preset's ramp (the ramp a toggle switched on starts with, too).
+ */
+export function presetDims(name: PresetName, target: ModelConfig, totalSteps: number = SIZES.tiny.train.steps): Dims {
+  const depth: DepthDim = { on: name === 'stack' || name === 'depth' || name === 'compound' || name === 'msg', op: 'stack', factor: 2 };
   const factorize = name === 'width-factorize';
   const width: WidthDim = {
-    on: name === 'width-share' || factorize || name === 'compound',
+    on: name === 'width-share' || factorize || name === 'compound' || name === 'msg',
     mode: factorize ? 'factorize' : 'share',
     factor: factorize ? factorizeRank(target) : 2,
     noise: DEFAULT_WIDTH_NOISE,
@@ -83,9 +97,10 @@ export function presetDims(name: PresetName, target: ModelConfig): Dims {
     factor: 2,
     reduce: 'mean',
   };
-  // No preset grows d or the heads (yet): the toggle starts off, at d/2 with every head.
-  const hidden: HiddenDim = { on: false, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 1 };
-  return { depth, width, length, hidden };
+  // Only msg grows d, with the heads (heads.add); otherwise the toggle starts off, at d/2 with every head.
+  const hidden: HiddenDim = name === 'msg' ? { on: true, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 2 } : { on: false, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 1 };
+  const msg: MsgDim = { on: name === 'msg', ramp: Number.isInteger(totalSteps) && totalSteps > 0 ? msgPresetRamp(totalSteps) : 1 };
+  return { depth, width, length, hidden, msg };
 }
 
 /** A hidden-size operator a schedule can name: its ops.hidden value and the registry's entry. */
@@ -108,7 +123,7 @@ export function hiddenOperators(): HiddenOperator[] {
 
 /** The heads operators of the growth registry (heads.add): the heads grow by them whatever ops say. */
 export function headsOperators(): GrowthOperator[] {
-  return GROWTH_OPERATORS.filter((o) => o.dimension === 'heads');
+  return GROWTH_OPERATORS.filter((o) => o.dimension === 'heads' && !o.msg);
 }
 
 /**
@@ -122,6 +137,7 @@ export function opsOf(d: Dims): GrowthOps {
     width: d.width.mode === 'random' ? 'random' : 'share',
     widthNoise: d.width.noise,
     ...(d.hidden.op === DEFAULT_HIDDEN_OP ? {} : { hidden: d.hidden.op }),
+    ...(d.msg.on ? { msgRamp: d.msg.ramp } : {}),
   };
 }
 
@@ -143,6 +159,8 @@ export function withOpsOf(d: Dims, prev: Dims): Dims {
     width: { ...d.width, noise: prev.width.noise, mode: d.width.mode === 'share' && prev.width.mode === 'random' ? 'random' : d.width.mode },
     length: { ...d.length, reduce: prev.length.reduce },
     hidden: { ...d.hidden, op: prev.hidden.op },
+    // The msg preset brings MSG on; any other keeps the user's choice.
+    msg: d.msg.on ? d.msg : prev.msg,
   };
 }
 
@@ -169,6 +187,7 @@ export function validateDims(d: Dims): void {
     factorAtLeast('dims.hidden.factor', d.hidden.factor, 2, 'the hidden growth factor k');
     factorAtLeast('dims.hidden.heads', d.hidden.heads, 1, 'the heads growth factor m');
   }
+  // The ramp's own bounds (and that it fits each stage) are validateSchedule's, on ops.msgRamp.
 }
 
 /**

@@ -5,7 +5,7 @@ import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
 import type { PresetName, ScheduleSpec } from '../core/schedule/spec.ts';
 import type { BuilderState } from './builder.ts';
-import { opsOf, scheduleFromDims } from './dims.ts';
+import { opsOf, presetDims, scheduleFromDims } from './dims.ts';
 import { issueOf, type FieldIssue } from './issue.ts';
 
 export interface BuiltExperiment {
@@ -33,7 +33,11 @@ export function builderSchedule(s: BuilderState): ScheduleSpec {
   if (s.source === 'hand') return { preset: 'custom', stages: s.handStages, ops: s.handOps };
   if (s.source === 'dims') return scheduleFromDims(s.dims, s.totalSteps, model, s.policies);
   const ops = opsOf(s.dims);
-  const spec = buildPreset(s.preset, s.totalSteps, model, { ...s.policies, depth: ops.depth, width: ops.width, widthNoise: ops.widthNoise, poolReduce: s.dims.length.reduce });
+  const spec = buildPreset(s.preset, s.totalSteps, model, {
+    ...s.policies, depth: ops.depth, width: ops.width, widthNoise: ops.widthNoise, poolReduce: s.dims.length.reduce,
+    // The toggle decides, for the msg preset too (its schedule without masks when off).
+    msgRamp: ops.msgRamp ?? null,
+  });
   // No preset grows d, but its stages edited by hand ("custom") keep these ops, hidden operator included.
   return ops.hidden === undefined ? spec : { ...spec, ops: { ...spec.ops, hidden: ops.hidden } };
 }
@@ -67,5 +71,7 @@ function withoutRepeats(issues: FieldIssue[]): FieldIssue[] {
 
 /** The same experiment with a preset's schedule instead (for the queue: same size, steps, seed, operators). */
 export function presetVariant(s: BuilderState, preset: PresetName): BuiltExperiment {
-  return buildExperiment({ ...s, source: 'preset', preset });
+  // The msg preset is its masks: queued from a builder with MSG off, it brings them on, as choosing it does.
+  const dims = preset === 'msg' && !s.dims.msg.on ? { ...s.dims, msg: presetDims('msg', SIZES[s.size].model, s.totalSteps).msg } : s.dims;
+  return buildExperiment({ ...s, source: 'preset', preset, dims });
 }

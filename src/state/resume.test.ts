@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../node/backends.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint/format.ts';
 import type { Corpus } from '../core/data/corpus.ts';
@@ -14,7 +13,7 @@ import { applyRunEvent, newRun, type Run } from './run.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
   corpus = await loadCorpus();
 });
 

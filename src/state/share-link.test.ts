@@ -33,6 +33,7 @@ function expectedKeys(s: BuilderState): string[] {
     ['width', s.dims.width, d.dims.width],
     ['length', s.dims.length, d.dims.length],
     ['hidden', s.dims.hidden, d.dims.hidden],
+    ['msg', s.dims.msg, d.dims.msg],
     ['stages', s.handStages, d.handStages],
     ['ops', s.handOps, d.handOps],
   ];

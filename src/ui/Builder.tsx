@@ -7,6 +7,7 @@ import { DimensionToggles } from './DimensionToggles.tsx';
 import { NumberField, SelectField } from './Fields.tsx';
 import { FlopsSummary } from './FlopsSummary.tsx';
 import { GardenExport } from './GardenExport.tsx';
+import { SchedulePicture } from './SchedulePicture.tsx';
 import { StageEditor } from './StageEditor.tsx';
 import { useBuilt } from './useBuilt.ts';
 
@@ -91,6 +92,7 @@ export function Builder() {
         </div>
         <DimensionToggles />
         <FlopsSummary />
+        <SchedulePicture />
         <GardenExport />
         <StageEditor />
       </fieldset>

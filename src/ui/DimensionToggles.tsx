@@ -1,7 +1,7 @@
 import { SIZES } from '../core/model/config.ts';
 import { factorizeRank } from '../core/schedule/presets.ts';
 import { DEPTH_OP_NAMES, POOL_REDUCES } from '../core/schedule/spec.ts';
-import { GROWTH_OPERATORS } from '../core/growth/registry.ts';
+import { GROWTH_OPERATORS, MSG_LEFT_OUT } from '../core/growth/registry.ts';
 import { useBuilder } from '../state/builder.ts';
 import { headsOperators, hiddenOperators, type Dims } from '../state/dims.ts';
 import { issueFor } from '../state/issue.ts';
@@ -23,11 +23,12 @@ export function DimensionToggles() {
       width: { ...dims.width, ...patch.width },
       length: { ...dims.length, ...patch.length },
       hidden: { ...dims.hidden, ...patch.hidden },
+      msg: { ...dims.msg, ...patch.msg },
     });
   // Stage-shape problems of a generated schedule come from the toggles' factors.
   const generated = source !== 'hand';
   const err = (own: string, stageField: RegExp) => issueFor(issues, own) ?? (generated ? issueFor(issues, stageField) : null);
-  const { depth, width, length, hidden } = dims;
+  const { depth, width, length, hidden, msg } = dims;
   const hiddenOps = hiddenOperators();
 
   return (
@@ -174,6 +175,29 @@ export function DimensionToggles() {
           them; the hidden operator grows the head dimension. With m = k only the heads grow; with m = 1 only the head dimension.
         </p>
       ) : null}
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={msg.on} onChange={(e) => update({ msg: { on: e.target.checked } })} />
+          Masked growth (MSG)
+        </label>
+        <div className="grid2">
+          <NumberField
+            label="Mask ramp (steps)"
+            value={msg.ramp}
+            step={1}
+            min={1}
+            disabled={!msg.on}
+            hint="0 → 1 after each growth"
+            onChange={(ramp) => update({ msg: { ramp } })}
+            error={issueFor(issues, 'ops.msgRamp')}
+          />
+        </div>
+      </div>
+      <p className="hint">
+        {msg.on
+          ? `New layers, FFN units and heads are multiplied by a mask that ramps from 0 to 1 over ${msg.ramp} steps after each growth, so every growth starts from the same function (pre- and post-LN); then the mask is gone. ${MSG_LEFT_OUT['hidden.*']}`
+          : 'Off: growth operators act as described above.'}
+      </p>
       {source === 'hand' ? <p className="hint">The stages below are edited by hand; changing a toggle or factor rebuilds them.</p> : null}
     </fieldset>
   );

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+// In Node the backends, gradients and fused kernels that tf-setup.ts gives the worker come from the
+// Node entry; chooseByMeasurement below picks the backend itself.
+import '../node/backends.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { TRIAL_LIMIT_MS, autoFallback, chooseByMeasurement, inThreadTrials, isSoftwareAdapter, pickFastest } from './auto-backend.ts';
 import type { BackendTrial } from './protocol.ts';

@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { ConfigError } from '../errors.ts';
 import { disposeParams } from '../model/params.ts';
 import { paramShapes } from '../model/shapes.ts';
@@ -10,7 +9,7 @@ import { encodeSafetensors } from './safetensors.ts';
 import { sampleCheckpoint, sampleModel } from './sample.test-helper.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
 });
 
 const model = sampleModel;

@@ -1,5 +1,4 @@
 import { ConfigError } from '../errors.ts';
-import { estimateTrainingBytes, formatBytes } from '../model/memory.ts';
 import { validateExperiment, type ExperimentConfig } from '../run/config.ts';
 import { parsePath, show } from '../schema/show.ts';
 import { stageModelConfig, stagePool, stageSeqLen } from '../schedule/spec.ts';
@@ -7,21 +6,12 @@ import type { CheckpointMetadata } from './metadata.ts';
 
 /* What makes a checkpoint's metadata one moment of one run, beyond each field's own range. */
 
-/**
- * The most a training step may need by estimate (model/memory.ts), whatever the backend: above
- * what any backend GrowLab runs on can hold (wasm32 addresses 4 GiB; a browser's WebGPU device
- * and Node's typed arrays stay far below). The backend's own limit is checked when the run starts.
- */
-export const MAX_TRAINING_BYTES = 16 * 1024 ** 3;
-/** The most tokens a validation set may hold: it is built in memory before the first step. */
-export const MAX_VALIDATION_TOKENS = 2 ** 26;
-
 export interface Problem {
   path: (string | number)[];
   message: string;
 }
 
-/** The config as the engine will run it: its own rules, then what memory allows. */
+/** The config as the engine will run it: its own rules, memory ceilings included. */
 function runnable(config: ExperimentConfig): Problem | null {
   try {
     validateExperiment(config);
@@ -32,14 +22,6 @@ function runnable(config: ExperimentConfig): Problem | null {
     const inSchedule = ['preset', 'ops', 'stages'].includes(String(path[0]));
     const prefix = `${e.field}: `;
     return { path: ['config', ...(inSchedule ? ['schedule'] : []), ...path], message: e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message };
-  }
-  const need = estimateTrainingBytes(config.model, config.train);
-  if (need > MAX_TRAINING_BYTES) {
-    return { path: ['config', 'model'], message: `a training step of this model and batch needs an estimated ${formatBytes(need)}, over the ${formatBytes(MAX_TRAINING_BYTES)} any backend can hold` };
-  }
-  const { batchSize, seqLen, evalBatches } = config.train;
-  if (evalBatches * batchSize * seqLen > MAX_VALIDATION_TOKENS) {
-    return { path: ['config', 'train', 'evalBatches'], message: `${evalBatches} batches of ${batchSize} × ${seqLen} tokens make a validation set over the ${MAX_VALIDATION_TOKENS} tokens the engine holds in memory` };
   }
   return null;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { loadCorpus } from '../../node/corpus.ts';
 import type { Corpus } from '../data/corpus.ts';
 import { ConfigError } from '../errors.ts';
@@ -25,7 +25,7 @@ function config(): ExperimentConfig {
 const files: Uint8Array[] = [];
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
   corpus = await loadCorpus();
   const exp = new Experiment(config(), corpus, 'cpu', { onCheckpoint: (c) => files.push(encodeCheckpoint(c)) }, { checkpointEvery: 2 });
   while (!exp.done) await exp.step();

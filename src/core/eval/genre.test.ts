@@ -1,6 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { loadCorpus } from '../../node/corpus.ts';
 import { corpusWindows } from '../data/batcher.ts';
 import { COARSE_GENRES, GENRES, type Corpus, type CorpusDoc, type Split } from '../data/corpus.ts';
@@ -12,8 +12,7 @@ import { genreLabel, genrePassages } from './genre-data.ts';
 import { evaluateGenre } from './genre.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const model: ModelConfig = {

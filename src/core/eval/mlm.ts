@@ -5,6 +5,7 @@ import type { ModelConfig, PoolSetting } from '../model/config.ts';
 import { mlmForward } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
 import { makePoolPlan } from '../model/pool-plan.ts';
+import type { GrowthMask } from '../model/growth-mask.ts';
 
 export interface MlmEval {
   /** Cross-entropy per real prediction, weighted by maskedWeights, over all batches. */
@@ -48,6 +49,8 @@ export async function evaluateMlm(
   batches: MlmBatch[],
   pool: PoolSetting | null = null,
   reduceOn: ReduceOn = HOST_BACKENDS.includes(tf.getBackend()) ? 'host' : 'device',
+  /** MSG's mask when evaluating mid-ramp: the model as it trains at that step. */
+  mask: GrowthMask | null = null,
 ): Promise<MlmEval> {
   if (batches.length === 0) throw new ConfigError('evalBatches', 'the held-out set is empty; it needs at least one batch');
   let predictions = 0;
@@ -55,7 +58,7 @@ export async function evaluateMlm(
   if (!(predictions > 0)) throw new ConfigError('evalBatches', 'the held-out batches contain no predicted tokens');
   const logitsOf = (batch: MlmBatch): tf.Tensor2D => {
     const plan = pool ? makePoolPlan(batch, pool.k, pool.reduce) : null;
-    return mlmForward(params, model, batch, { training: false, pool: plan }).logits;
+    return mlmForward(params, model, batch, { training: false, pool: plan, mask }).logits;
   };
   const s = reduceOn === 'host' ? await sumOnHost(batches, logitsOf) : await sumOnDevice(batches, logitsOf);
   const loss = s.loss / predictions;

@@ -199,6 +199,11 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
       `hidden size / heads growth (${[...new Set(stages.map((s) => stageLabel(s.shape, target)))].join(' → ')}): this export writes no hidden size or head count per stage, so every stage trains at the target's d${target.hidden} with ${target.heads} heads; hidden.${hiddenOp} and heads.add are not reproduced${bert2bert}`,
     );
   }
+  if (schedule.ops.msgRamp !== undefined) {
+    notes.push(
+      `MSG (masked structural growth, ramp ${schedule.ops.msgRamp} steps): grow_bert and Model Garden have no growth masks, so each growth there changes the function at once instead of ramping the new layers, units and heads in from 0; share's copies are tiled and divided by k, not kept whole; MSG is not reproduced`,
+    );
+  }
   if (stages.some((s, i) => i > 0 && s.optPolicy === 'carry')) notes.push('optimizer "carry": grow_bert builds a new optimizer at every stage, so Adam moments are always dropped');
   if (model.norm === 'pre') notes.push("pre-LN: Model Garden's BERT encoder and grow_bert's small encoder are post-LN; the exported model is post-LN");
   stages.forEach((s, i) => {

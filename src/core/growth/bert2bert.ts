@@ -3,7 +3,8 @@ import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
-import { checkDAxes, dRoles, growEach, type DRole } from './d-axes.ts';
+import { checkDAxes, dRoles, type DRole } from './d-axes.ts';
+import { growEach } from './transform.ts';
 
 /**
  * bert2BERT's width operators (Chen et al. 2022) for d → d' at a fixed number of heads H,

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core ships its gradients separately; the moment test below differentiates the model.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
@@ -17,8 +15,7 @@ import { growModel } from './grow.ts';
 import { gradients, trainedLike } from './model.test-helper.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 // Dropout 0.1 in the config: the check must switch it off (identical models give a zero diff).

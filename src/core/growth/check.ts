@@ -5,12 +5,15 @@ import type { ModelConfig } from '../model/config.ts';
 import { mlmForward } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
 import type { PoolPlan } from '../model/pool-plan.ts';
+import type { GrowthMask } from '../model/growth-mask.ts';
 
 export interface CheckedModel {
   params: Params;
   cfg: ModelConfig;
   /** The pooling this model trains with (made for the probe batch); null or absent for none. */
   pool?: PoolPlan | null;
+  /** MSG's mask this model runs under (a grown model at the start of its ramp); null or absent for none. */
+  mask?: GrowthMask | null;
 }
 
 export interface GrowthCheckResult {
@@ -29,8 +32,8 @@ export async function growthCheck(before: CheckedModel, after: CheckedModel, pro
     throw new ConfigError('vocabSize', `growth keeps the vocabulary; the models have ${before.cfg.vocabSize} and ${after.cfg.vocabSize}`);
   }
   const packed = tf.tidy(() => {
-    const a = mlmForward(before.params, before.cfg, probe, { training: false, pool: before.pool ?? null });
-    const b = mlmForward(after.params, after.cfg, probe, { training: false, pool: after.pool ?? null });
+    const a = mlmForward(before.params, before.cfg, probe, { training: false, pool: before.pool ?? null, mask: before.mask ?? null });
+    const b = mlmForward(after.params, after.cfg, probe, { training: false, pool: after.pool ?? null, mask: after.mask ?? null });
     const diff = tf.abs(tf.sub(a.logits, b.logits));
     // max skips NaN on some backends; the sum does not, so it tells a NaN apart.
     return tf.stack([a.loss, b.loss, tf.max(diff), tf.sum(diff)]);

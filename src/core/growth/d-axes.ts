@@ -1,7 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Params } from '../model/params.ts';
-import type { AdamState } from '../train/optimizer.ts';
-import { disposeMaps } from './depth.ts';
 
 /*
  * Shared ground of hidden-size growth (hidden.ts) and head growth (heads.ts): which axes of each
@@ -71,53 +68,6 @@ export function repeatAxes(x: tf.Tensor, axes: number[], k: number): tf.Tensor {
  */
 export function tileFactors(ins: number, outs: number, k: number, c: number): { weight: number; grad: number } {
   return { weight: c / k ** ins, grad: 1 / (k ** outs * c) };
-}
-
-/** The new value and, with Adam state, new moments of one parameter; all owned by the caller. */
-export interface GrownParam {
-  value: tf.Tensor;
-  m: tf.Tensor | null;
-  v: tf.Tensor | null;
-}
-
-function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
-  const v = tf.variable(t, trainable);
-  t.dispose();
-  return v;
-}
-
-/**
- * Runs `grow` on every parameter in order and wraps the results as new variables (m and v are
- * null exactly when `adam` is). New maps; the inputs are neither changed nor disposed, and a
- * failure frees whatever was made.
- */
-export function growEach(
-  params: Params,
-  adam: AdamState | null,
-  tag: string,
-  grow: (name: string, p: tf.Variable, m: tf.Variable | null, v: tf.Variable | null) => GrownParam,
-): { params: Params; adam: AdamState | null } {
-  const out: Params = new Map();
-  const ms = new Map<string, tf.Variable>();
-  const vs = new Map<string, tf.Variable>();
-  try {
-    for (const [name, p] of params) {
-      const pm = adam?.m.get(name) ?? null;
-      const pv = adam?.v.get(name) ?? null;
-      if (adam && (!pm || !pv)) throw new Error(`${tag}: no Adam moments for "${name}"`);
-      const g = grow(name, p, pm, pv);
-      out.set(name, toVariable(g.value, p.trainable));
-      if (adam) {
-        if (!g.m || !g.v) throw new Error(`${tag}: no grown moments for "${name}"`);
-        ms.set(name, toVariable(g.m, false));
-        vs.set(name, toVariable(g.v, false));
-      }
-    }
-  } catch (e) {
-    disposeMaps(out, ms, vs);
-    throw e;
-  }
-  return { params: out, adam: adam ? { step: adam.step, m: ms, v: vs } : null };
 }
 
 /** Checks that every d axis of `p` has size d (growth from mismatched params makes garbage). */

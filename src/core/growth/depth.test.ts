@@ -1,6 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -10,8 +10,7 @@ import type { DepthOp } from '../schedule/spec.ts';
 import { depthSources, growDepth } from './depth.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const base: ModelConfig = {

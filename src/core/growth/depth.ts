@@ -5,6 +5,7 @@ import type { ModelConfig } from '../model/config.ts';
 import { initParams, type Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import { DEPTH_OP_NAMES, type DepthOp } from '../schedule/spec.ts';
+import { buildGrown, disposeMaps, kept, momentsOf } from './transform.ts';
 
 /**
  * The old layer each layer of the grown model copies, or null for a freshly initialised layer.
@@ -29,18 +30,6 @@ export function depthSources(op: DepthOp, oldLayers: number, newLayers: number):
  * zeroed: with both factors at zero neither would ever get a gradient (∂L/∂A = …·Bᵀ, ∂L/∂B = Aᵀ·…).
  */
 const RESIDUAL_OUTPUTS = ['attn.o.kernel', 'attn.o.bias', 'ffn.w2.kernel', 'ffn.w2.kernelB', 'ffn.w2.bias'];
-
-/** Frees what a failed growth had already made. */
-export function disposeMaps(...maps: Map<string, tf.Variable>[]): void {
-  for (const map of maps) for (const t of map.values()) t.dispose();
-}
-
-function zerosVariable(like: tf.Tensor, trainable: boolean): tf.Variable {
-  const z = tf.zerosLike(like);
-  const v = tf.variable(z, trainable);
-  z.dispose();
-  return v;
-}
 
 const LAYER_NAME = /^layers\.(\d+)\.(.+)$/;
 
@@ -100,52 +89,39 @@ export function growDepth(
     ? freshLayers({ ...to, layers: to.layers - L }, o.rng.nextUint32())
     : null;
 
-  const out: Params = new Map();
-  const m = new Map<string, tf.Variable>();
-  const v = new Map<string, tf.Variable>();
-  const copy = (fromName: string, toName: string): void => {
-    const p = params.get(fromName);
-    if (!p) throw new Error(`growDepth: missing parameter "${fromName}"`);
-    out.set(toName, tf.variable(p, p.trainable));
-    if (!adam) return;
-    const pm = adam.m.get(fromName);
-    const pv = adam.v.get(fromName);
-    if (!pm || !pv) throw new Error(`growDepth: no Adam moments for "${fromName}"`);
-    m.set(toName, tf.variable(pm, false));
-    v.set(toName, tf.variable(pv, false));
-  };
-  const addFresh = (j: number): void => {
-    for (const suffix of suffixes) {
-      const p = fresh!.get(`layers.${j - L}.${suffix}`);
-      if (!p) throw new Error(`growDepth: initParams made no "layers.${j - L}.${suffix}"`);
-      const zero = o.op === 'identity' && RESIDUAL_OUTPUTS.includes(suffix);
-      out.set(`layers.${j}.${suffix}`, zero ? zerosVariable(p, p.trainable) : tf.variable(p, p.trainable));
-      if (adam) {
-        m.set(`layers.${j}.${suffix}`, zerosVariable(p, false));
-        v.set(`layers.${j}.${suffix}`, zerosVariable(p, false));
-      }
-    }
-  };
-
   try {
-    let layersDone = false;
-    for (const name of params.keys()) {
-      if (!LAYER_NAME.test(name)) {
-        copy(name, name);
-        continue;
+    return buildGrown(adam, 'growDepth', (emit) => {
+      const copy = (fromName: string, toName: string): void => {
+        const p = params.get(fromName);
+        if (!p) throw new Error(`growDepth: missing parameter "${fromName}"`);
+        const { m, v } = momentsOf(adam, fromName, 'growDepth');
+        emit(toName, p.trainable, kept(p, m, v));
+      };
+      // New layers start as initialised, with zero moments (identity zeroes what writes the residual).
+      const addFresh = (j: number): void => {
+        for (const suffix of suffixes) {
+          const p = fresh!.get(`layers.${j - L}.${suffix}`);
+          if (!p) throw new Error(`growDepth: initParams made no "layers.${j - L}.${suffix}"`);
+          const zero = o.op === 'identity' && RESIDUAL_OUTPUTS.includes(suffix);
+          const moment = () => (adam ? tf.zerosLike(p) : null);
+          emit(`layers.${j}.${suffix}`, p.trainable, { value: zero ? tf.zerosLike(p) : tf.clone(p), m: moment(), v: moment() });
+        }
+      };
+      let layersDone = false;
+      for (const name of params.keys()) {
+        if (!LAYER_NAME.test(name)) {
+          copy(name, name);
+          continue;
+        }
+        if (layersDone) continue;
+        layersDone = true;
+        sources.forEach((src, j) => {
+          if (src === null) addFresh(j);
+          else for (const suffix of suffixes) copy(`layers.${src}.${suffix}`, `layers.${j}.${suffix}`);
+        });
       }
-      if (layersDone) continue;
-      layersDone = true;
-      sources.forEach((src, j) => {
-        if (src === null) addFresh(j);
-        else for (const suffix of suffixes) copy(`layers.${src}.${suffix}`, `layers.${j}.${suffix}`);
-      });
-    }
-  } catch (e) {
-    disposeMaps(out, m, v);
-    throw e;
+    });
   } finally {
     if (fresh) disposeMaps(fresh);
   }
-  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
 }

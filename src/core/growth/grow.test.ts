@@ -1,6 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -15,8 +15,7 @@ import { handBatch } from '../data/hand-batch.ts';
 import { trainedLike } from './model.test-helper.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const base: ModelConfig = {
@@ -165,7 +164,9 @@ describe('registry', () => {
     expect(ids.sort()).toEqual([
       'depth.identity', 'depth.interleave', 'depth.random', 'depth.stack', 'heads.add', 'hidden.aki', 'hidden.fpi', 'hidden.random',
       'hidden.tile', 'length.pool', 'length.truncate', 'width.factorize', 'width.random', 'width.share',
-    ]);
+      // MSG variants (growth/msg.ts).
+      'depth.identity+msg', 'depth.interleave+msg', 'depth.random+msg', 'depth.stack+msg', 'heads.add+msg', 'width.random+msg', 'width.share+msg',
+    ].sort());
     expect(growthOperator('hidden.tile').preserving).toBe('always');
     expect(growthOperator('heads.add').preserving).toBe('always');
     expect(growthOperator('hidden.random').preserving).toBe('never');

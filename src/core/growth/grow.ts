@@ -71,6 +71,8 @@ function checkMatches(params: Params, adam: AdamState | null, cfg: ModelConfig):
  * a growth check first); with `adam` null (optimizer policy "fresh") the returned state is null. Carried state keeps its
  * step: bias correction is then ≈ 1, so parameters that start with zero moments take a first step
  * of about lr·(1−β1)/√(1−β2) ≈ 3·lr per element (MSG-style zero padding) unless the stage warms up again.
+ * With ops.msgRamp set, width and heads build MSG's weights (growth/msg.ts); the mask itself is the
+ * forward pass's (msgStructure says what it covers).
  */
 export function growModel(
   params: Params,
@@ -90,6 +92,7 @@ export function growModel(
   }
   const dims = checkDims(from, to, ops);
   checkMatches(params, adam, from);
+  const msg = ops.msgRamp !== undefined;
 
   let cur: Grown = { params, adam };
   let cfg = from;
@@ -117,11 +120,11 @@ export function growModel(
     }
     if (heads) {
       const next = { ...cfg, hidden: heads.hidden, heads: heads.heads };
-      apply(next, (g, c) => growHeads(g.params, g.adam, c, next, { rng }));
+      apply(next, (g, c) => growHeads(g.params, g.adam, c, next, { rng, msg }));
     }
     if (to.ffn !== from.ffn) {
       const next = { ...cfg, ffn: to.ffn };
-      apply(next, (g, c) => growWidth(g.params, g.adam, c, next, { op: ops.width, noise: ops.widthNoise, rng }));
+      apply(next, (g, c) => growWidth(g.params, g.adam, c, next, { op: ops.width, noise: ops.widthNoise, rng, msg }));
     }
     if (to.layers !== from.layers) {
       const next = { ...cfg, layers: to.layers };

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -13,8 +12,7 @@ import { growHeads } from './heads.ts';
 import { BETA1, BETA2, disposeAll, gradients, normAndFfnVariants, TWO_HEADS_OF_4, oneStepAdam, trainedLike, values } from './model.test-helper.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 // 2 heads of 4.

@@ -4,8 +4,9 @@ import type { Rng } from '../data/rng.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
-import { disposeMaps, freshLayers } from './depth.ts';
-import { checkDAxes, dRoles, growEach, repeatAxes, tileFactors, type DRole } from './d-axes.ts';
+import { freshLayers } from './depth.ts';
+import { checkDAxes, dRoles, repeatAxes, tileFactors, type DRole } from './d-axes.ts';
+import { disposeMaps, growEach } from './transform.ts';
 
 /**
  * heads.add: H → H' = m·H heads (m an integer) at a fixed head dimension d_h, so d → d' = m·d.
@@ -43,6 +44,11 @@ import { checkDAxes, dRoles, growEach, repeatAxes, tileFactors, type DRole } fro
 export interface HeadsOptions {
   /** Seeds the new heads' q/k/v weights. */
   rng: Rng;
+  /**
+   * MSG mode (growth/msg.ts): the new heads' W_o rows are fresh too, not zero; the forward pass masks
+   * their context instead, so they get a gradient from the first step the mask is above 0.
+   */
+  msg?: boolean;
 }
 
 /** Validates heads.add; returns m = H'/H. */
@@ -98,7 +104,7 @@ export function growHeads(
       const grow = (t: tf.Tensor, s: number, newPart: 'fresh' | 'zeros') =>
         tf.tidy(() => extend(tf.mul(repeatAxes(t, stream, m), s), newPart));
       return {
-        value: grow(p, f.weight, headOut.length ? 'fresh' : 'zeros'),
+        value: grow(p, f.weight, headOut.length || (o.msg && headIn.length) ? 'fresh' : 'zeros'),
         m: pm && grow(pm, f.grad, 'zeros'),
         v: pv && grow(pv, f.grad * f.grad, 'zeros'),
       };

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
@@ -15,8 +14,7 @@ import { growHidden, placeInHeads } from './hidden.ts';
 import { BETA1, BETA2, disposeAll, gradients, normAndFfnVariants, TWO_HEADS_OF_4, oneStepAdam, randomAdam, trainedLike, values } from './model.test-helper.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const base = TWO_HEADS_OF_4;

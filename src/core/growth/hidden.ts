@@ -5,8 +5,8 @@ import type { ModelConfig } from '../model/config.ts';
 import { initParams, type Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import { HIDDEN_OP_NAMES, type HiddenGrowthOp } from '../schedule/spec.ts';
-import { disposeMaps } from './depth.ts';
-import { checkDAxes, dRoles, growEach, repeatAxes, tileFactors, type DRole } from './d-axes.ts';
+import { checkDAxes, dRoles, repeatAxes, tileFactors, type DRole } from './d-axes.ts';
+import { disposeMaps, growEach } from './transform.ts';
 import { drawWidthMaps, growBert2Bert } from './bert2bert.ts';
 
 /**

@@ -13,9 +13,11 @@ export interface GrowthOperator {
   name: string;
   preserving: Preservation;
   description: string;
+  /** An MSG variant (id `<plain id>+msg`, growth/msg.ts): the plain operator with its new structures masked. */
+  msg?: true;
 }
 
-export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
+const PLAIN_OPERATORS: readonly GrowthOperator[] = [
   {
     id: 'depth.stack',
     dimension: 'depth',
@@ -157,6 +159,48 @@ export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
   },
 ];
 
+/**
+ * Plain operators without an MSG variant, and why. Everything else that adds units, heads or layers
+ * has one (MSG_VARIANT_OF).
+ */
+export const MSG_LEFT_OUT: Readonly<Record<string, string>> = {
+  'hidden.*':
+    'New head-dimension units enter every LayerNorm\'s mean and variance and the scores\' 1/√d_h, so masking them ' +
+    'exactly needs a mask-weighted LayerNorm at every norm and a ramped score scale, a second path through the fused ' +
+    'kernels; hidden.tile preserves without a mask, and fpi, aki and random stay unmasked under MSG.',
+  'width.factorize': 'W := A·B adds no units (a widening that follows it is masked as width.share or width.random).',
+  'length.*': 'No weights or units are added; the input changes, which no mask on the model can hide.',
+};
+
+const MSG_VARIANT_OF = ['depth.stack', 'depth.interleave', 'depth.identity', 'depth.random', 'width.share', 'width.random', 'heads.add'];
+
+/** How each dimension's MSG variant masks, for the variants' descriptions. */
+const MSG_HOW: Partial<Record<GrowthDimension, string>> = {
+  depth: 'each new layer\'s output is x + m·(block(x) − x), so at m = 0 the whole block, LayerNorms included, is bypassed (pre- and post-LN)',
+  width: 'new FFN units\' activations are multiplied by m before W2; old units keep W2 undivided (share\'s copies are split by (1 + ε·z))',
+  heads: 'new heads get fresh W_o rows and their context is multiplied by m before W_o (the stream is repeated as in heads.add)',
+};
+
+function msgVariant(plain: GrowthOperator): GrowthOperator {
+  const how = MSG_HOW[plain.dimension];
+  if (!how) throw new Error(`registry: ${plain.id} has an MSG variant but MSG_HOW says nothing about ${plain.dimension}`);
+  return {
+    id: `${plain.id}+msg`,
+    dimension: plain.dimension,
+    name: `${plain.name} (MSG)`,
+    preserving: 'always',
+    description:
+      `${plain.name} under masked structural growth (Yao et al. 2023): ${how}; m ramps from 0 to 1 over ` +
+      'ops.msgRamp steps, then the mask leaves the model. Function-preserving at growth whatever the new weights are.',
+    msg: true,
+  };
+}
+
+export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
+  ...PLAIN_OPERATORS,
+  ...MSG_VARIANT_OF.map((id) => msgVariant(PLAIN_OPERATORS.find((o) => o.id === id)!)),
+];
+
 /** The operator with this id; ConfigError listing the valid ids otherwise. */
 export function growthOperator(id: string): GrowthOperator {
   const op = GROWTH_OPERATORS.find((o) => o.id === id);
@@ -171,10 +215,11 @@ export function growthOperator(id: string): GrowthOperator {
  */
 export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOps, target: ModelConfig): GrowthOperator[] {
   const ids: string[] = [];
+  const msg = ops.msgRamp === undefined ? '' : '+msg';
   if (from.ffnRank > 0 && to.ffnRank === 0) ids.push('width.factorize');
   ids.push(...hiddenOpsApplied(stageModelConfig(target, from), stageModelConfig(target, to), ops).map((o) => o.id));
-  if (to.ffnDiv < from.ffnDiv) ids.push(`width.${ops.width}`);
-  if (to.layers > from.layers) ids.push(`depth.${ops.depth}`);
+  if (to.ffnDiv < from.ffnDiv) ids.push(`width.${ops.width}${msg}`);
+  if (to.layers > from.layers) ids.push(`depth.${ops.depth}${msg}`);
   if (from.length === 'truncate' && (to.length !== 'truncate' || to.lengthFactor < from.lengthFactor)) ids.push('length.truncate');
   const pooled = (s: StageShape) => (s.length === 'pool' ? `${s.lengthFactor}:${s.poolReduce}` : null);
   if (pooled(from) !== pooled(to)) ids.push('length.pool');
@@ -183,12 +228,13 @@ export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOp
 
 /**
  * The d and head operators growModel applies between two model configs, in its order: the head
- * dimension (hidden.tile, .fpi, .aki or .random), then the heads (heads.add). growthOpsApplied puts them
+ * dimension (hidden.tile, .fpi, .aki or .random; never masked), then the heads (heads.add, or heads.add+msg
+ * under MSG). growthOpsApplied puts them
  * after width.factorize.
  */
 export function hiddenOpsApplied(from: ModelConfig, to: ModelConfig, ops: GrowthOps): GrowthOperator[] {
   const ids: string[] = [];
   if (to.hidden / to.heads > from.hidden / from.heads) ids.push(`hidden.${ops.hidden ?? DEFAULT_HIDDEN_OP}`);
-  if (to.heads > from.heads) ids.push('heads.add');
+  if (to.heads > from.heads) ids.push(ops.msgRamp === undefined ? 'heads.add' : 'heads.add+msg');
   return ids.map(growthOperator);
 }

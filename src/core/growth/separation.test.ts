@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { ConfigError } from '../errors.ts';
 import type { Params } from '../model/params.ts';
 import { copySeparation } from './separation.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
 });
 
 const params = (kernels: number[][][]): Params =>

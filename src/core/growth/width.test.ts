@@ -1,6 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { Rng } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -8,8 +8,7 @@ import type { AdamState } from '../train/optimizer.ts';
 import { defactorizeFfn, ffnAxis, growWidth } from './width.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const cfg = (ffn: number, ffnRank = 0): ModelConfig => ({

@@ -5,7 +5,8 @@ import type { ModelConfig } from '../model/config.ts';
 import type { Params } from '../model/params.ts';
 import type { AdamState } from '../train/optimizer.ts';
 import { WIDTH_OP_NAMES, type WidthOp } from '../schedule/spec.ts';
-import { disposeMaps, freshLayers } from './depth.ts';
+import { freshLayers } from './depth.ts';
+import { buildGrown, disposeMaps, growEach, kept, momentsOf, type GrownParam } from './transform.ts';
 
 /**
  * FFN width growth, FFN(x) = act(x·W1 + b1)·W2 + b2 with F inner units.
@@ -69,12 +70,6 @@ function tileAlong(x: tf.Tensor, axis: 0 | 1, k: number): tf.Tensor {
   return tf.tile(x, reps);
 }
 
-function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
-  const v = tf.variable(t, trainable);
-  t.dispose();
-  return v;
-}
-
 /** Per-element scales (1 ± ε·z)/k of the k stacked copies of an output-side tensor [F, c]. */
 function splitScales(rows: number, cols: number, k: number, noise: number, rng: Rng): tf.Tensor2D {
   const per = rows * cols;
@@ -94,6 +89,13 @@ export interface WidthOptions {
   /** ε of the symmetric split (share only); 0 makes exact copies. */
   noise: number;
   rng: Rng;
+  /**
+   * MSG mode (growth/msg.ts): old units keep their weights and moments unchanged, and share's new
+   * units are copies whose W2 rows are scaled by (1 + ε·z) (z ~ N(0,1) per element and copy) and not
+   * divided by k: the forward pass masks the new units, so nothing has to add up to the old rows.
+   * New units start with zero moments, as random's do (at m = 0 their gradient is zero).
+   */
+  msg?: boolean;
 }
 
 /**
@@ -134,58 +136,45 @@ function widen(
   fresh: Params | null,
 ): { params: Params; adam: AdamState | null } {
   const k = Fto / F;
-  const out: Params = new Map();
-  const m = new Map<string, tf.Variable>();
-  const v = new Map<string, tf.Variable>();
-  try {
-    for (const [name, p] of params) widenOne(name, p);
-  } catch (e) {
-    disposeMaps(out, m, v);
-    throw e;
-  }
-  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
-
-  function widenOne(name: string, p: tf.Variable): void {
+  return growEach(params, adam, 'growWidth', (name, p, pm, pv): GrownParam => {
     const ax = ffnAxis(name);
-    const pm = adam?.m.get(name);
-    const pv = adam?.v.get(name);
-    if (adam && (!pm || !pv)) throw new Error(`growWidth: no Adam moments for "${name}"`);
-    if (!ax) {
-      out.set(name, tf.variable(p, p.trainable));
-      if (pm && pv) {
-        m.set(name, tf.variable(pm, false));
-        v.set(name, tf.variable(pv, false));
-      }
-      return;
-    }
+    if (!ax) return kept(p, pm, pv);
     if (p.shape[ax.axis] !== F) throw new Error(`growWidth: "${name}" has shape [${p.shape}], expected F = ${F} on axis ${ax.axis}`);
-    if (o.op === 'share') {
+    if (o.op === 'share' && !o.msg) {
+      const inSide = ax.side === 'in';
       const value = tf.tidy(() => {
         const tiled = tileAlong(p, ax.axis, k);
-        if (ax.side === 'in') return tiled;
+        if (inSide) return tiled;
         if (o.noise === 0) return tf.div(tiled, k);
         const [rows, cols] = p.shape as number[];
         return tf.mul(tiled, splitScales(rows, cols, k, o.noise, o.rng));
       });
-      out.set(name, toVariable(value, p.trainable));
-      if (pm && pv) {
-        const inSide = ax.side === 'in';
-        m.set(name, toVariable(tf.tidy(() => (inSide ? tf.div(tileAlong(pm, ax.axis, k), k) : tileAlong(pm, ax.axis, k))), false));
-        v.set(name, toVariable(tf.tidy(() => (inSide ? tf.div(tileAlong(pv, ax.axis, k), k * k) : tileAlong(pv, ax.axis, k))), false));
-      }
-    } else {
-      const init = fresh!.get(name);
-      if (!init) throw new Error(`growWidth: no fresh initialisation for "${name}"`);
-      const extraShape = p.shape.map((s, i) => (i === ax.axis ? Fto - F : s));
-      const begin = p.shape.map((_, i) => (i === ax.axis ? F : 0));
-      const value = tf.tidy(() => tf.concat([p, tf.slice(init, begin, extraShape)], ax.axis));
-      out.set(name, toVariable(value, p.trainable));
-      if (pm && pv) {
-        m.set(name, toVariable(tf.tidy(() => tf.concat([pm, tf.zeros(extraShape)], ax.axis)), false));
-        v.set(name, toVariable(tf.tidy(() => tf.concat([pv, tf.zeros(extraShape)], ax.axis)), false));
-      }
+      return {
+        value,
+        m: pm && tf.tidy(() => (inSide ? tf.div(tileAlong(pm, ax.axis, k), k) : tileAlong(pm, ax.axis, k))),
+        v: pv && tf.tidy(() => (inSide ? tf.div(tileAlong(pv, ax.axis, k), k * k) : tileAlong(pv, ax.axis, k))),
+      };
     }
+    // New units after the old ones: fresh (random), or copies of the old (share under MSG).
+    const extraShape = p.shape.map((n, i) => (i === ax.axis ? Fto - F : n));
+    const value = tf.tidy(() => tf.concat([p, o.op === 'share' ? msgCopies(p, ax, k, o) : freshUnits(name, p, ax, extraShape)], ax.axis));
+    const zeroed = (t: tf.Tensor | null) => t && tf.tidy(() => tf.concat([t, tf.zeros(extraShape)], ax.axis));
+    return { value, m: zeroed(pm), v: zeroed(pv) };
+  });
+
+  function freshUnits(name: string, p: tf.Tensor, ax: FfnAxis, extraShape: number[]): tf.Tensor {
+    const init = fresh!.get(name);
+    if (!init) throw new Error(`growWidth: no fresh initialisation for "${name}"`);
+    return tf.slice(init, p.shape.map((_, i) => (i === ax.axis ? F : 0)), extraShape);
   }
+}
+
+/** share's k − 1 new copies of every unit under MSG: input side exact, output side ×(1 + ε·z) per element. */
+function msgCopies(p: tf.Tensor, ax: FfnAxis, k: number, o: WidthOptions): tf.Tensor {
+  const copies = tileAlong(p, ax.axis, k - 1);
+  if (ax.side === 'in' || o.noise === 0) return copies;
+  const scale = Float32Array.from({ length: copies.size }, () => 1 + o.noise * o.rng.normal());
+  return tf.mul(copies, tf.tensor(scale, copies.shape));
 }
 
 /**
@@ -205,39 +194,20 @@ export function defactorizeFfn(
     throw new ConfigError('ffnRank', `factorized → dense growth goes from a rank > 0 to 0, got ${from.ffnRank} → ${to.ffnRank}`);
   }
   if (to.ffn !== from.ffn) throw new Error(`defactorizeFfn: F must stay ${from.ffn} (widen afterwards), got ${to.ffn}`);
-  const out: Params = new Map();
-  const m = new Map<string, tf.Variable>();
-  const v = new Map<string, tf.Variable>();
-  try {
-    for (const [name, p] of params) denseOne(name, p);
-  } catch (e) {
-    disposeMaps(out, m, v);
-    throw e;
-  }
-  return { params: out, adam: adam ? { step: adam.step, m, v } : null };
-
-  function denseOne(name: string, p: tf.Variable): void {
-    if (/^layers\.\d+\.ffn\.w[12]\.kernelB$/.test(name)) return;
-    const factor = /^(layers\.\d+\.ffn\.w[12])\.kernelA$/.exec(name);
-    if (!factor) {
-      out.set(name, tf.variable(p, p.trainable));
-      if (adam) {
-        const pm = adam.m.get(name);
-        const pv = adam.v.get(name);
-        if (!pm || !pv) throw new Error(`defactorizeFfn: no Adam moments for "${name}"`);
-        m.set(name, tf.variable(pm, false));
-        v.set(name, tf.variable(pv, false));
+  return buildGrown(adam, 'defactorizeFfn', (emit) => {
+    for (const [name, p] of params) {
+      if (/^layers\.\d+\.ffn\.w[12]\.kernelB$/.test(name)) continue;
+      const factor = /^(layers\.\d+\.ffn\.w[12])\.kernelA$/.exec(name);
+      if (!factor) {
+        const { m, v } = momentsOf(adam, name, 'defactorizeFfn');
+        emit(name, p.trainable, kept(p, m, v));
+        continue;
       }
-      return;
+      const base = factor[1];
+      const b = params.get(`${base}.kernelB`);
+      if (!b) throw new Error(`defactorizeFfn: "${name}" has no "${base}.kernelB"`);
+      const dense = tf.matMul(p as tf.Tensor2D, b as tf.Tensor2D);
+      emit(`${base}.kernel`, p.trainable, { value: dense, m: adam && tf.zerosLike(dense), v: adam && tf.zerosLike(dense) });
     }
-    const base = factor[1];
-    const b = params.get(`${base}.kernelB`);
-    if (!b) throw new Error(`defactorizeFfn: "${name}" has no "${base}.kernelB"`);
-    const dense = toVariable(tf.matMul(p as tf.Tensor2D, b as tf.Tensor2D), p.trainable);
-    out.set(`${base}.kernel`, dense);
-    if (adam) {
-      m.set(`${base}.kernel`, toVariable(tf.zerosLike(dense), false));
-      v.set(`${base}.kernel`, toVariable(tf.zerosLike(dense), false));
-    }
-  }
+  });
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../node/backends.ts';
+import { setSoftwareKernels } from './kernels-software.ts';
 import { countWebGpuDispatches } from './kernels-webgpu.ts';
 import { fusedLayerNorm } from './ops.ts';
-import { registerFusedKernels } from './register.ts';
 import {
   K, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
   layerNormJs, mlmLossGradJs, mlmLossJs, sumSquaresJs, type AdamWAttrs,
@@ -75,7 +75,6 @@ let dataIdsBefore = 0;
 const numDataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
 
 beforeAll(async () => {
-  registerFusedKernels();
   const choice = await useNodeBackend('webgpu');
   expect(choice.name, `WebGPU is required for this suite: ${choice.fallbackReason}`).toBe('webgpu');
   expect(tf.getBackend()).toBe('webgpu');
@@ -101,7 +100,12 @@ afterEach(async () => {
   expect(numDataIds(), 'backend data leaked').toBe(dataIdsBefore);
 });
 
-describe('fused kernels on webgpu', () => {
+// 'off': the workgroup-per-row programs real GPUs run; 'on': the one-invocation-per-row forms that
+// software adapters (this suite's SwiftShader) get by default (kernels-software.ts).
+describe.each(['off', 'on'] as const)('fused kernels on webgpu, barrier-free forms %s', (mode) => {
+  beforeEach(() => setSoftwareKernels(mode));
+  afterEach(() => setSoftwareKernels('auto'));
+
   it.each([[7, 24], [5, 300], [3, 1]])('LayerNorm and its gradient, [%i, %i]', async (n, d) => {
     const x = rand(n * d, 1, -2, 3);
     const gamma = rand(d, 2, 0.5, 1.5);
@@ -347,7 +351,10 @@ async function adamwCase(shapes: number[][], clipNorm: number, cap: number | nul
   return { dispatches, copies, scale: want.scale };
 }
 
-describe('fused AdamW on webgpu', () => {
+describe.each(['off', 'on'] as const)('fused AdamW on webgpu, barrier-free forms %s', (mode) => {
+  beforeEach(() => setSoftwareKernels(mode));
+  afterEach(() => setSoftwareKernels('auto'));
+
   // 20 tensors, 992 elements, one of them empty.
   const shapes: number[][] = [
     [3, 5], [7], [1], [13, 11], [2, 3, 4], [300], [9, 9], [4], [5, 1, 3], [17, 2],

@@ -7,11 +7,14 @@ import {
   mlmRowLossProgram, mlmTotalProgram,
 } from './webgpu/programs.ts';
 import { rawCounters, type Uniform, type WebGpuBackendLike } from './webgpu/raw.ts';
+import { rowLanes } from './webgpu/wgsl.ts';
+import { barrierFreeOn } from './kernels-software.ts';
 
 /*
  * The fused kernels on WebGPU: WGSL programs computing spec.ts's math. Dispatches per call:
  *   LayerNorm 1, LayerNormGrad 2, BiasGelu 1, BiasGeluGrad 1, AttnSoftmax 1, AttnSoftmaxGrad 1,
  *   Dropout 1, DropoutAdd 1, MlmLoss 2, MlmLossGrad 1, AdamW 2 for the whole model (webgpu/adamw.ts).
+ * Row kernels run one invocation per row instead of a workgroup on software adapters (kernels-software.ts).
  * Single-output kernels are tfjs-webgpu programs (webgpu/programs.ts, backend.runWebGPUProgram);
  * multi-output ones record their own pipelines into the backend's command encoder (webgpu/raw.ts).
  * Nothing here imports the backend package: registration is by name and every kernel uses only the
@@ -29,6 +32,9 @@ function dropUniforms({ rate, seed }: DropoutAttrs): Uniform[] {
   return [u32(mix32(seed >>> 0)), u32(dropThreshold(rate)), f32(Math.fround(1 / (1 - rate)))];
 }
 
+/** Invocations per row of the row kernels on this backend's adapter. */
+const lanes = (be: WebGpuBackendLike, cols: number) => rowLanes(cols, barrierFreeOn(be));
+
 const zerosLike = (be: WebGpuBackendLike, shape: number[]) => be.makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape)));
 
 /** The kernel's inputs by name (the engine passes every input the op names). */
@@ -40,10 +46,10 @@ const BODIES: Record<string, Body> = {
     const cols = size(gamma);
     if (size(x) === 0 || cols === 0) return zerosLike(be, x.shape);
     const rows = size(x) / cols;
-    return be.runWebGPUProgram(layerNormProgram(x.shape, rows, cols), [x, gamma, beta], 'float32',
+    return be.runWebGPUProgram(layerNormProgram(x.shape, rows, lanes(be, cols)), [x, gamma, beta], 'float32',
       [i32(rows), i32(cols), f32((attrs as LayerNormAttrs).eps)]);
   },
-  [K.layerNormGrad]: (be, { dy, x, gamma }, attrs) => layerNormGradWebGpu(be, dy, x, gamma, (attrs as LayerNormAttrs).eps),
+  [K.layerNormGrad]: (be, { dy, x, gamma }, attrs) => layerNormGradWebGpu(be, dy, x, gamma, (attrs as LayerNormAttrs).eps, barrierFreeOn(be)),
   [K.biasGelu]: (be, { x, bias }) => {
     if (size(x) === 0 || size(bias) === 0) return zerosLike(be, x.shape);
     return be.runWebGPUProgram(biasGeluProgram(x.shape, size(x)), [x, bias], 'float32', [i32(size(bias))]);
@@ -54,7 +60,7 @@ const BODIES: Record<string, Body> = {
     const [, heads, q, k] = scores.shape;
     if (size(scores) === 0) return zerosLike(be, scores.shape);
     const rows = size(scores) / k;
-    return be.runWebGPUProgram(attnSoftmaxProgram(scores.shape, rows, k), [scores, bias], 'float32',
+    return be.runWebGPUProgram(attnSoftmaxProgram(scores.shape, rows, lanes(be, k)), [scores, bias], 'float32',
       [i32(rows), i32(k), i32(heads * q), f32(a.scale), ...dropUniforms(a)]);
   },
   [K.attnSoftmaxGrad]: (be, { dy, scores, bias }, attrs) => {
@@ -62,7 +68,7 @@ const BODIES: Record<string, Body> = {
     const [, heads, q, k] = scores.shape;
     if (size(scores) === 0) return zerosLike(be, scores.shape);
     const rows = size(scores) / k;
-    return be.runWebGPUProgram(attnSoftmaxGradProgram(scores.shape, rows, k), [dy, scores, bias], 'float32',
+    return be.runWebGPUProgram(attnSoftmaxGradProgram(scores.shape, rows, lanes(be, k)), [dy, scores, bias], 'float32',
       [i32(rows), i32(k), i32(heads * q), f32(a.scale), ...dropUniforms(a)]);
   },
   [K.dropout]: (be, { x }, attrs) => {
@@ -77,8 +83,8 @@ const BODIES: Record<string, Body> = {
     const rows = size(labels);
     if (rows === 0 || size(logits) === 0) return be.makeTensorInfo([], 'float32', Float32Array.of(0));
     const cols = size(logits) / rows;
-    const rowLoss = be.runWebGPUProgram(mlmRowLossProgram(rows, cols), [logits, labels, weights], 'float32', [i32(rows), i32(cols)]);
-    const loss = be.runWebGPUProgram(mlmTotalProgram(), [rowLoss, weights], 'float32', [i32(rows)]);
+    const rowLoss = be.runWebGPUProgram(mlmRowLossProgram(rows, lanes(be, cols)), [logits, labels, weights], 'float32', [i32(rows), i32(cols)]);
+    const loss = be.runWebGPUProgram(mlmTotalProgram(barrierFreeOn(be)), [rowLoss, weights], 'float32', [i32(rows)]);
     be.disposeData(rowLoss.dataId);
     return loss;
   },
@@ -86,9 +92,9 @@ const BODIES: Record<string, Body> = {
     const rows = size(labels);
     if (rows === 0 || size(logits) === 0) return zerosLike(be, logits.shape);
     const cols = size(logits) / rows;
-    return be.runWebGPUProgram(mlmLossGradProgram(logits.shape, rows, cols), [dy, logits, labels, weights], 'float32', [i32(rows), i32(cols)]);
+    return be.runWebGPUProgram(mlmLossGradProgram(logits.shape, rows, lanes(be, cols)), [dy, logits, labels, weights], 'float32', [i32(rows), i32(cols)]);
   },
-  [K.adamw]: (be, inputs, attrs) => adamwWebGpu(be, inputs, attrs as AdamWAttrs),
+  [K.adamw]: (be, inputs, attrs) => adamwWebGpu(be, inputs, attrs as AdamWAttrs, barrierFreeOn(be)),
 };
 
 /** Registers every fused kernel for webgpu (by name: the backend need not exist yet). */

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../node/backends.ts';
 import { maskedBatch } from '../data/batch.test-helper.ts';

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradients (the union package does). In Node this ESM file is a second
-// copy of core: it must load after the CJS main above, or its engine (with no op handler) wins.
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { Rng } from '../data/rng.ts';
 import type { ModelConfig, PoolReduce } from './config.ts';
@@ -11,8 +9,7 @@ import { disposeParams, initParams, type Params } from './params.ts';
 import { makePoolPlan } from './pool-plan.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const base: ModelConfig = {

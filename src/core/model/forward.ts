@@ -4,7 +4,8 @@ import { deriveSeed } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from './config.ts';
 import { crossEntropy } from '../train/loss.ts';
-import { attention, denseGelu, dropout, feedForward, gatherRows, keyBias, layerNorm, outputLogits, param, residual, type AttentionShape } from './layers.ts';
+import { attention, denseGelu, dropout, feedForward, gatherRows, keyBias, layerNorm, outputLogits, param, rampMask, residual, type AttentionShape } from './layers.ts';
+import type { GrowthMask } from './growth-mask.ts';
 import type { Params } from './params.ts';
 import { poolRows } from './pooling.ts';
 import { type PoolPlan } from './pool-plan.ts';
@@ -15,6 +16,8 @@ export interface ForwardOptions {
   dropoutSeed?: number;
   /** Pool the first layer's queries (length-growth stages); its maskedPositions then index the pooled stream. */
   pool?: PoolPlan | null;
+  /** MSG's mask while a growth ramp is on; null or absent otherwise. */
+  mask?: GrowthMask | null;
 }
 
 export interface MlmOutput {
@@ -42,11 +45,12 @@ function block(
   bias: tf.Tensor4D,
   shape: AttentionShape,
   seedAt: SeedAt,
+  masks: BlockMasks,
 ): tf.Tensor2D {
   const l = `layers.${i}`;
   const { dropout: rate, lnEps: eps } = cfg;
-  const attn = (hq: tf.Tensor, hkv: tf.Tensor) => attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i));
-  const ffn = (h: tf.Tensor) => feedForward(h, params, `${l}.ffn`);
+  const attn = (hq: tf.Tensor, hkv: tf.Tensor) => attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i), masks.heads);
+  const ffn = (h: tf.Tensor) => feedForward(h, params, `${l}.ffn`, masks.units);
   if (cfg.norm === 'post') {
     const x = layerNorm(residual(xq, attn(xq, xkv), rate, seedAt(2 + 3 * i)), params, `${l}.attn.ln`, eps);
     return layerNorm(residual(x, ffn(x), rate, seedAt(3 + 3 * i)), params, `${l}.ffn.ln`, eps);
@@ -55,6 +59,24 @@ function block(
   const hkv = xkv === xq ? hq : layerNorm(xkv, params, `${l}.attn.ln`, eps);
   const x = residual(xq, attn(hq, hkv), rate, seedAt(2 + 3 * i));
   return residual(x, ffn(layerNorm(x, params, `${l}.ffn.ln`, eps)), rate, seedAt(3 + 3 * i)) as tf.Tensor2D;
+}
+
+interface BlockMasks {
+  /** [F] FFN unit mask, or null. */
+  units: tf.Tensor | null;
+  /** [H] head mask, or null. */
+  heads: tf.Tensor | null;
+}
+
+const NO_MASKS: BlockMasks = { units: null, heads: null };
+
+/** A block's output under MSG: new layers blend with their input, x + m·(y − x); old layers get the unit and head masks. */
+function maskedBlock(mask: GrowthMask | null, i: number, x: tf.Tensor2D, run: (masks: BlockMasks) => tf.Tensor2D, shared: BlockMasks): tf.Tensor2D {
+  if (!mask) return run(NO_MASKS);
+  if (!mask.newLayers.includes(i)) return run(shared);
+  const y = run(NO_MASKS);
+  if (y.shape[0] !== x.shape[0]) throw new Error(`model: layer ${i} is new under MSG but changes the row count (the pooled first layer is never new)`);
+  return tf.add(x, tf.mul(tf.sub(y, x), mask.value)) as tf.Tensor2D;
 }
 
 /** Final hidden states as [B·len, d] rows, len = n, or the plan's queryLen when pooling. */
@@ -81,15 +103,23 @@ function hiddenStates(
 
   let len = n;
   let bias = keyBias(mask, B, n);
+  const grown = opts.mask ?? null;
+  const shared: BlockMasks = {
+    units: grown?.ffnFrom != null ? rampMask(cfg.ffn, grown.ffnFrom, grown.value) : null,
+    heads: grown?.headsFrom != null ? rampMask(cfg.heads, grown.headsFrom, grown.value) : null,
+  };
   for (let i = 0; i < cfg.layers; i++) {
+    const xIn = x;
     if (i === 0 && pool) {
       // Pooled queries attend over the full-length stream; later layers see only the pooled one.
       const shape = { batch: B, hidden: d, heads: cfg.heads, qLen: pool.queryLen, kLen: n };
-      x = block(params, cfg, i, poolRows(x, pool), x, bias, shape, seedAt);
+      x = maskedBlock(grown, i, xIn, (m) => block(params, cfg, i, poolRows(xIn, pool), xIn, bias, shape, seedAt, m), shared);
       len = pool.queryLen;
       bias = keyBias(pool.queryMask, B, len);
     } else {
-      x = block(params, cfg, i, x, x, bias, { batch: B, hidden: d, heads: cfg.heads, qLen: len, kLen: len }, seedAt);
+      const shape = { batch: B, hidden: d, heads: cfg.heads, qLen: len, kLen: len };
+      const b = bias;
+      x = maskedBlock(grown, i, xIn, (m) => block(params, cfg, i, xIn, xIn, b, shape, seedAt, m), shared);
     }
   }
   if (cfg.norm === 'pre') x = layerNorm(x, params, 'final.ln', cfg.lnEps);

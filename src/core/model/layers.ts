@@ -113,6 +113,7 @@ export function attention(
   s: AttentionShape,
   rate: number,
   probSeed: number | null,
+  headMask: tf.Tensor | null = null,
 ): tf.Tensor2D {
   const w = (n: string) => param(params, `${prefix}.${n}`);
   const fused = fusedOn(K.qkv) && ['q', 'k', 'v', 'o'].every((n) => params.has(`${prefix}.${n}.kernel`));
@@ -125,13 +126,24 @@ export function attention(
   const probs = fusedOn(K.attnSoftmax)
     ? fusedAttnSoftmax(scores, bias, scale, probSeed === null ? 0 : rate, probSeed ?? 0)
     : dropout(tf.softmax(tf.add(tf.mul(scores, scale), bias)), rate, probSeed);
-  const heads = tf.matMul(probs, v);
+  const ctx = tf.matMul(probs, v);
+  // [B, H, qLen, d_h] context times a [1, H, 1, 1] mask: new heads (MSG) reach W_o scaled by m.
+  const heads = headMask ? tf.mul(ctx, tf.reshape(headMask, [1, s.heads, 1, 1])) : ctx;
   if (fused) return fusedAttnOut(heads, w('o.kernel'), w('o.bias'));
   return dense(tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [s.batch * s.qLen, s.hidden]), params, `${prefix}.o`);
 }
 
-export function feedForward(x: Rows, params: Params, prefix: string): tf.Tensor2D {
-  return dense(denseGelu(x, params, `${prefix}.w1`), params, `${prefix}.w2`);
+/** W2 reads the activations times `unitMask` [F] when given (new units under MSG). */
+export function feedForward(x: Rows, params: Params, prefix: string, unitMask: tf.Tensor | null = null): tf.Tensor2D {
+  const act = denseGelu(x, params, `${prefix}.w1`);
+  return dense(unitMask ? tf.mul(act, unitMask) : act, params, `${prefix}.w2`);
+}
+
+/** [size] values: 1 for the first `from` entries (old units or heads), `value` for the rest (MSG's new ones). */
+export function rampMask(size: number, from: number, value: number): tf.Tensor1D {
+  const m = new Float32Array(size).fill(1);
+  m.fill(value, from);
+  return tf.tensor1d(m);
 }
 
 /**

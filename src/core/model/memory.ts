@@ -26,6 +26,16 @@ export function estimateTrainingBytes(model: ModelConfig, batch: { batchSize: nu
   return 4 * (7 * params + (L + 1) * layer + head + 3 * N * d);
 }
 
+/**
+ * The most a training step may need by estimate, whatever the backend: above what any backend
+ * GrowLab runs on can hold (wasm32 addresses 4 GiB; a browser's WebGPU device and Node's typed
+ * arrays stay far below). Every config is held to it (run/config.ts), so no link, flag or file
+ * makes the engine allocate without bound; the backend's own limit is checked when a run starts.
+ */
+export const MAX_TRAINING_BYTES = 16 * 1024 ** 3;
+/** The most tokens a validation set may hold: it is built in memory before the first step. */
+export const MAX_VALIDATION_TOKENS = 2 ** 26;
+
 /** The most a backend can hold, where there is a hard ceiling: wasm32 addresses 4 GiB. */
 export function memoryLimitBytes(backend: string): number | null {
   return backend === 'wasm' ? 4 * 1024 ** 3 : null;

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import type { ModelConfig } from './config.ts';
 import { countParams, disposeParams, initParams } from './params.ts';
 import { paramShapes } from './shapes.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const cfg: ModelConfig = {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { handBatch } from '../data/hand-batch.ts';
 import { Rng } from '../data/rng.ts';
@@ -10,8 +10,7 @@ import { makePoolPlan, poolQueryLen } from './pool-plan.ts';
 import type { PoolReduce } from './config.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 

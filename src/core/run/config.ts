@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, collectErrors, stopAtFirst, type Checks } from '../errors.ts';
 import { SIZE_NAMES, modelConfigSchema, trainConfigSchema, validateModelConfig, validateTrainConfig } from '../model/config.ts';
+import { MAX_TRAINING_BYTES, MAX_VALIDATION_TOKENS, estimateTrainingBytes, formatBytes } from '../model/memory.ts';
 import { count } from '../schema/numbers.ts';
 import { scheduleFlops, type ScheduleFlops } from '../schedule/flops.ts';
 import { scheduleSpecSchema } from '../schedule/spec.ts';
@@ -31,7 +32,20 @@ export function validateSettings(cfg: Omit<ExperimentConfig, 'schedule'>, checks
     checks.run(() => {
       if (!Number.isSafeInteger(cfg.seed) || cfg.seed < 0) throw new ConfigError('seed', `must be a non-negative integer, got ${cfg.seed}`);
     }),
+    checks.run(() => checkCeilings(cfg)),
   ].every(Boolean);
+}
+
+/** What no backend can hold, refused before anything is allocated (model/memory.ts's estimate). */
+function checkCeilings({ model, train }: Omit<ExperimentConfig, 'schedule'>): void {
+  const need = estimateTrainingBytes(model, train);
+  if (need > MAX_TRAINING_BYTES) {
+    throw new ConfigError('model', `a training step of this model and batch needs an estimated ${formatBytes(need)}, over the ${formatBytes(MAX_TRAINING_BYTES)} any backend can hold; use a smaller model, batch or sequence length`);
+  }
+  const { batchSize, seqLen, evalBatches } = train;
+  if (evalBatches * batchSize * seqLen > MAX_VALIDATION_TOKENS) {
+    throw new ConfigError('train.evalBatches', `${evalBatches} batches of ${batchSize} × ${seqLen} tokens make a validation set over the ${MAX_VALIDATION_TOKENS} tokens the engine holds in memory; use fewer validation batches`);
+  }
 }
 
 /**

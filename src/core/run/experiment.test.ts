@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { loadCorpus } from '../../node/corpus.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/format.ts';
 import type { Corpus } from '../data/corpus.ts';
@@ -12,7 +11,7 @@ import type { ExperimentConfig } from './config.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
   corpus = await loadCorpus();
 });
 
@@ -63,6 +62,32 @@ describe('checkpoint and resume', () => {
       expect(resumed.stages.map((s) => [s.startStep, s.endStep])).toEqual(full.stages.map((s) => [s.startStep, s.endStep]));
     }
   }, 120_000);
+
+  it('an MSG run resumed mid-ramp reproduces the uninterrupted losses exactly, and its growths preserve the function (cpu)', async () => {
+    // Compound's depth and FFN growth without pooling (so each growth check sees only what MSG masks), ramps of 3 steps.
+    const base = config();
+    const compound = buildPreset('compound', 12, base.model);
+    const stages = compound.stages.map((st) => ({ ...st, shape: { ...st.shape, length: 'full' as const, lengthFactor: 1 } }));
+    const msg: ExperimentConfig = { ...base, schedule: { preset: 'custom', stages, ops: { ...compound.ops, msgRamp: 3 } } };
+    const plain: ExperimentConfig = { ...msg, schedule: { ...msg.schedule, ops: compound.ops } };
+    const taken: Checkpoint[] = [];
+    const full = await runToEnd(new Experiment(msg, corpus, 'cpu', { onCheckpoint: (c) => taken.push(c) }, { checkpointEvery: 1 }));
+    expect(full.growthEvents.map((g) => g.ops)).toEqual([['depth.stack+msg'], ['width.share+msg']]);
+    for (const g of full.growthEvents) expect(g.maxAbsLogitDiff).toBeLessThan(1e-4);
+    expect(full.growthEvents.every((g) => g.preserving)).toBe(true);
+    // The mask is live in training: the same schedule without MSG trains differently after the first growth.
+    const unmasked = await runToEnd(new Experiment(plain, corpus, 'cpu'));
+    const firstGrowth = full.growthEvents[0].step;
+    expect(unmasked.steps.slice(0, firstGrowth).map((m) => m.loss)).toEqual(full.steps.slice(0, firstGrowth).map((m) => m.loss));
+    expect(unmasked.steps[firstGrowth + 1].loss).not.toBe(full.steps[firstGrowth + 1].loss);
+    const midRamp = taken.filter((c) => c.stageIndex > 0 && c.state.stepsInStage > 0 && c.state.stepsInStage < 3);
+    expect(midRamp.length).toBeGreaterThanOrEqual(2);
+    for (const c of midRamp) {
+      const resumed = await runToEnd(Experiment.fromCheckpoint(decodeCheckpoint(encodeCheckpoint(c)), corpus, 'cpu'));
+      expect(resumed.steps.map((m) => m.loss)).toEqual(full.steps.map((m) => m.loss));
+      expect(resumed.validation).toEqual(full.validation);
+    }
+  }, 180_000);
 
   it('a stopped run checkpoints at the stop and continues to the planned end', async () => {
     let last: Checkpoint | null = null;

@@ -17,6 +17,7 @@ import type { ScheduleFlops } from '../schedule/flops.ts';
 import { growModel } from '../growth/grow.ts';
 import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
+import { msgMaskAt, msgStructure } from '../growth/msg.ts';
 import { copySeparation } from '../growth/separation.ts';
 import { checkpointAdam, checkpointParams, readTensors } from '../checkpoint/checkpoint.ts';
 import { type Checkpoint, type ResumeState } from '../checkpoint/format.ts';
@@ -299,6 +300,11 @@ export class Experiment {
     const seqLen = this.stageSeq(i);
     const source: BatchSource = this.batcherFor(seqLen);
     const pool: PoolSetting | null = stagePool(stage.shape);
+    // MSG: what the growth into this stage added, masked from the stage's first step (0) for
+    // ops.msgRamp steps. A function of the schedule and the step in the stage, so a stage resumed
+    // mid-ramp masks exactly as the uninterrupted run did.
+    const { msgRamp, depth } = this.config.schedule.ops;
+    const added = i > 0 && msgRamp !== undefined ? msgStructure(this.stageConfig(i - 1), this.stageConfig(i), { depth }) : null;
     const trainer = new StageTrainer({
       params: this.params,
       adam: this.adam,
@@ -317,6 +323,7 @@ export class Experiment {
       globalStepStart: this.stageStart,
       stageSteps: stage.steps,
       stepsDoneAtStart: stepsDone,
+      ...(added ? { mask: (t: number) => msgMaskAt(added, msgRamp, t) } : {}),
     });
     if (stepsDone > 0 || this.stages.some((s) => s.index === i)) return trainer;
     this.stageWallMs = 0;
@@ -344,7 +351,7 @@ export class Experiment {
   private async evaluate(step: number): Promise<void> {
     await this.measureCopies(step);
     const batches = step === this.config.train.steps ? this.valBatches : this.curveBatches;
-    const r = await evaluateMlm(this.params, this.stageConfig(this.stageIndex), batches);
+    const r = await evaluateMlm(this.params, this.stageConfig(this.stageIndex), batches, null, undefined, this.trainer.mask);
     const point: ValidationPoint = { step, loss: r.loss, accuracy: r.accuracy, stderr: r.stderr, predictions: r.predictions };
     this.validation.push(point);
     this.hooks.onValidation?.(point);
@@ -395,9 +402,10 @@ export class Experiment {
       const p = stagePool(s.shape);
       return p ? makePoolPlan(probe, p.k, p.reduce) : null;
     };
+    const { msgRamp, depth } = this.config.schedule.ops;
     const check = await growthCheck(
-      { params: this.params, cfg: fromCfg, pool: poolOf(from) },
-      { params: grown.params, cfg: toCfg, pool: poolOf(to) },
+      { params: this.params, cfg: fromCfg, pool: poolOf(from), mask: this.trainer.mask },
+      { params: grown.params, cfg: toCfg, pool: poolOf(to), mask: msgMaskAt(msgStructure(fromCfg, toCfg, { depth }), msgRamp, 0) },
       probe,
     );
     const ops = growthOpsApplied(from.shape, to.shape, this.config.schedule.ops, this.config.model);

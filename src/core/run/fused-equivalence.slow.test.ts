@@ -1,13 +1,12 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { loadCorpus } from '../../node/corpus.ts';
 import type { Corpus } from '../data/corpus.ts';
 import { fusedVsReference } from './fused-equivalence.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
   corpus = await loadCorpus();
 });
 

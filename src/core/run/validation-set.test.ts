@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { loadCorpus } from '../../node/corpus.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { fixedBatches, VALIDATION_SEED, validationBatches } from '../data/batcher.ts';
@@ -13,7 +12,7 @@ import type { ExperimentConfig } from './config.ts';
 
 let corpus: Corpus;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
   corpus = await loadCorpus();
 });
 

@@ -9,7 +9,10 @@ import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec
  * every head, the FFN (dense, or factorized as two thin products per matrix) and the MLM head
  * (d×d dense then d×V output, on the predicted positions only). Softmax, LayerNorm, GELU, bias
  * adds, pooling, dropout and embedding lookups are not counted: they are O(n·d) against the
- * matmuls' O(n·d²) and are what the paper's forward-FLOPs estimate leaves out too.
+ * matmuls' O(n·d²) and are what the paper's forward-FLOPs estimate leaves out too. MSG's masks
+ * (model/growth-mask.ts) are one elementwise multiply per masked site while a ramp lasts, not counted
+ * for the same reason; masked structures are computed in full, so a masked stage costs what its grown
+ * model costs, which is what is counted.
  */
 
 /** Backward ≈ 2× forward (one matmul for the input gradient, one for the weight gradient). */
@@ -144,6 +147,8 @@ export interface StageFlopsPlan {
   forwardFlopsPerStep: number;
   /** Forward FLOPs of the whole stage (the paper's convention). */
   forwardFlops: number;
+  /** Tokens per sequence after the first layer: pooled, n/k when truncated, else n (StageFlops.queryLen). */
+  queryLen: number;
 }
 
 export interface ScheduleFlops {
@@ -177,6 +182,7 @@ export function scheduleFlops(spec: ScheduleSpec, target: ModelConfig, batch: Sc
       flops: f.training * stage.steps,
       forwardFlopsPerStep: f.forward,
       forwardFlops: f.forward * stage.steps,
+      queryLen: f.queryLen,
     };
   });
   const totalSteps = spec.stages.reduce((s, st) => s + st.steps, 0);

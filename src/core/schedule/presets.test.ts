@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
 import { FLOPS_MODELS, FLOPS_MODEL_NAMES, layerFlops } from './flops.ts';
-import { buildPreset, factorizeRank, withRestartsOf } from './presets.ts';
+import { buildPreset, factorizeRank, msgPresetRamp, withRestartsOf } from './presets.ts';
 import { DEFAULT_WIDTH_NOISE, PRESET_NAMES, stageLabel, type ScheduleSpec } from './spec.ts';
 import { validateSchedule } from './validate.ts';
 
@@ -12,7 +12,8 @@ describe('buildPreset', () => {
     for (const size of FLOPS_MODEL_NAMES) {
       const { model, seqLen } = FLOPS_MODELS[size];
       for (const name of PRESET_NAMES) {
-        for (const total of [4, 7, 11, 333, 1_000_000]) {
+        // msg has five stages at most sizes, so needs five steps.
+        for (const total of name === 'msg' ? [5, 7, 11, 333, 1_000_000] : [4, 7, 11, 333, 1_000_000]) {
           const s = buildPreset(name, total, model);
           expect(s.preset).toBe(name);
           expect(s.stages.reduce((a, st) => a + st.steps, 0)).toBe(total);
@@ -72,6 +73,30 @@ describe('buildPreset', () => {
     expect(o.stages.every((s) => s.lrPolicy === 'continue' && s.optPolicy === 'carry')).toBe(true);
     expect(o.ops).toEqual({ depth: 'interleave', width: 'random', widthNoise: 0.01 });
     expect(stageLabel(o.stages[0].shape)).toBe('L2 · FFN/2 · max-pool 2');
+  });
+
+  it("scales MSG's BERT schedule: FFN at 10%, depth at 20%, d with the heads at 30%, depth at 50%, ramps of 5%", () => {
+    const bert = FLOPS_MODELS['bert-base'].model;
+    const s = buildPreset('msg', 1_000_000, bert);
+    expect(s.stages.map((st) => [stageLabel(st.shape, bert), st.steps])).toEqual([
+      ['L3 · d384 · H6 · FFN/2', 100_000],
+      ['L3 · d384 · H6', 100_000],
+      ['L6 · d384 · H6', 100_000],
+      ['L6', 200_000],
+      ['L12', 500_000],
+    ]);
+    expect(s.ops).toEqual({ depth: 'stack', width: 'share', widthNoise: DEFAULT_WIDTH_NOISE, msgRamp: 50_000 });
+    expect(msgPresetRamp(1_000_000)).toBe(50_000);
+    expect(msgPresetRamp(10)).toBe(1);
+    // At 7 steps every stage has one or two, so the ramp is one step; an explicit ramp wins.
+    expect(buildPreset('msg', 7, bert).ops.msgRamp).toBe(1);
+    expect(buildPreset('msg', 1000, bert, { msgRamp: 20 }).ops.msgRamp).toBe(20);
+    // MSG applies to any preset when asked; none has it by default.
+    expect(buildPreset('compound', 100, bert, { msgRamp: 5 }).ops.msgRamp).toBe(5);
+    expect(buildPreset('compound', 100, bert).ops.msgRamp).toBeUndefined();
+    // Odd heads cannot halve: the d-and-heads treatment is left out.
+    const odd = { ...bert, heads: 3, hidden: 768 };
+    expect(buildPreset('msg', 100, odd).stages.every((st) => st.shape.headsDiv === undefined)).toBe(true);
   });
 
   it("picks the factorization rank that costs what width-share's F/2 costs", () => {

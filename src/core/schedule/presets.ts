@@ -27,6 +27,8 @@ export interface PresetOptions {
   widthNoise?: number;
   /** Default "mean" (CompoundGrow's pooling). */
   poolReduce?: PoolReduce;
+  /** MSG's ramp in steps (ops.msgRamp), null for none; default none, except the msg preset's own (msgPresetRamp). */
+  msgRamp?: number | null;
 }
 
 /** A stage before steps are assigned: its share of the run, as an integer weight. */
@@ -37,6 +39,18 @@ interface Draft {
 
 /** Growth factor of every single-dimension treatment, as in CompoundGrow (pool 2, FFN share 2). */
 const K = 2;
+
+/**
+ * The msg preset's ramp, as a percentage of the run. The released MSG BERT script's schedule grows at
+ * steps 10, 20, 30, 40 and 50 with a ramp ("grow_time") of 5 in a 100-step run; the preset reads those
+ * numbers as shares of the run.
+ */
+const MSG_RAMP_PERCENT = 5;
+
+/** The msg preset's ramp for a run of `totalSteps`: 5% of it, at least 1 step. */
+export function msgPresetRamp(totalSteps: number): number {
+  return Math.max(1, Math.round((totalSteps * MSG_RAMP_PERCENT) / 100));
+}
 
 /** Keeps weight·steps (weights are percentages) exact in double precision. */
 const MAX_STEPS = 1e12;
@@ -137,6 +151,20 @@ function drafts(name: PresetName, target: ModelConfig, reduce: PoolReduce): Draf
         at(30, narrow, pooled),
         at(30),
       ];
+    case 'msg': {
+      // MSG's BERT schedule (Yao et al. 2023; the released script, read as shares of the run): FFN width
+      // grows at 10%, depth L/4 → L/2 at 20%, d at 30%, heads at 40%, depth to L at 50%. MSG masks no
+      // head-dimension growth here (growth/msg.ts), so d grows with the heads by heads.add, at the 30%
+      // boundary; the starting sizes halve F, d and H and quarter L, as the other presets' treatments do.
+      const small: Partial<StageShape> = target.heads % K === 0 && target.hidden % K === 0 ? { hiddenDiv: K, headsDiv: K } : {};
+      return [
+        at(10, { layers: depthAt(1 / 4) }, narrow, small),
+        at(10, { layers: depthAt(1 / 4) }, small),
+        at(10, { layers: depthAt(1 / 2) }, small),
+        at(20, { layers: depthAt(1 / 2) }),
+        at(50),
+      ];
+    }
   }
 }
 
@@ -159,6 +187,9 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
     throw new ConfigError('steps', `the "${name}" preset needs a whole number of steps from ${merged.length} (one per stage) to ${MAX_STEPS}, got ${totalSteps}`);
   }
   const steps = allocateSteps(merged.map((d) => d.weight), totalSteps);
+  // The ramp runs inside the stage a growth starts: never longer than the shortest of them.
+  const rampCap = Math.min(...steps.slice(1), totalSteps);
+  const msgRamp = opts.msgRamp === undefined ? (name === 'msg' ? Math.min(msgPresetRamp(totalSteps), rampCap) : undefined) : opts.msgRamp ?? undefined;
   return {
     preset: name,
     stages: merged.map((d, i) => ({
@@ -167,7 +198,12 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
       lrPolicy: opts.lrPolicy ?? DEFAULT_LR_POLICY,
       optPolicy: opts.optPolicy ?? 'fresh',
     })),
-    ops: { depth: opts.depth ?? 'stack', width: opts.width ?? 'share', widthNoise: opts.widthNoise ?? DEFAULT_WIDTH_NOISE },
+    ops: {
+      depth: opts.depth ?? 'stack',
+      width: opts.width ?? 'share',
+      widthNoise: opts.widthNoise ?? DEFAULT_WIDTH_NOISE,
+      ...(msgRamp === undefined ? {} : { msgRamp }),
+    },
   };
 }
 

@@ -69,6 +69,12 @@ export const growthOpsSchema = z.object({
   widthNoise: z.number().min(0).lt(1),
   /** How d grows at fixed heads (growth/hidden.ts); absent: tile. */
   hidden: z.enum(HIDDEN_OP_NAMES).optional(),
+  /**
+   * Masked structural growth (growth/msg.ts): present, every growth masks its new layers, FFN units
+   * and heads, the mask ramping from 0 to 1 over this many steps of the new stage; absent, no mask.
+   * Optional so that records, checkpoints and links from before MSG parse unchanged.
+   */
+  msgRamp: positiveInt.optional(),
 });
 export type GrowthOps = z.infer<typeof growthOpsSchema>;
 
@@ -102,6 +108,7 @@ export const PRESET_NAMES = [
   'length-truncate',
   'length-pool',
   'compound',
+  'msg',
 ] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

@@ -29,6 +29,20 @@ function rejects(s: ScheduleSpec, field: string, target: ModelConfig = tiny, ste
 }
 
 describe('validateSchedule', () => {
+  it("checks MSG's ramp: a whole number of steps, at least 1, no longer than a stage whose growth it masks", () => {
+    const ops = (msgRamp: number) => ({ ops: { depth: 'stack' as const, width: 'share' as const, widthNoise: 0, msgRamp } });
+    const grows = [stage({ layers: 1, ffnDiv: 2 }, 40), stage({ ffnDiv: 2 }, 20), stage({}, 30)];
+    expect(() => validateSchedule(spec(grows, ops(20)), tiny, train(90))).not.toThrow();
+    for (const bad of [0, -3, 2.5, NaN]) expect(rejects(spec(grows, ops(bad)), 'ops.msgRamp')).toMatch(/whole number of steps, at least 1/);
+    expect(rejects(spec(grows, ops(21)), 'ops.msgRamp')).toBe(
+      "ops.msgRamp: MSG's ramp of 21 steps is longer than stage 1 (stages[1].steps = 20), which starts with a growth it masks; " +
+        'the ramp must end inside the stage, so at most 20, or give stages[1] at least 21 steps',
+    );
+    // A stage whose growth adds nothing MSG masks (length only) may be shorter than the ramp.
+    const lengthOnly = [stage({ length: 'pool', lengthFactor: 2 }, 40), stage({}, 5)];
+    expect(() => validateSchedule(spec(lengthOnly, ops(20)), tiny, train(45))).not.toThrow();
+  });
+
   it('accepts a compound-like growth ending at the full model', () => {
     const s = spec([
       stage({ layers: 1, ffnDiv: 2, length: 'pool', lengthFactor: 2 }, 40),
@@ -91,7 +105,7 @@ describe('validateSchedule', () => {
 
   it('rejects unknown preset, ops and policies, listing the allowed values', () => {
     const good = [stage({})];
-    expect(rejects(spec(good, { preset: 'fast' as never }), 'preset')).toContain('baseline, stack, depth, width-share, width-factorize, length-truncate, length-pool, compound, custom');
+    expect(rejects(spec(good, { preset: 'fast' as never }), 'preset')).toContain('baseline, stack, depth, width-share, width-factorize, length-truncate, length-pool, compound, msg, custom');
     expect(rejects(spec(good, { ops: { depth: 'clone' as never, width: 'share', widthNoise: 0 } }), 'ops.depth')).toContain('stack, interleave, identity, random');
     expect(rejects(spec(good, { ops: { depth: 'stack', width: 'net2net' as never, widthNoise: 0 } }), 'ops.width')).toContain('share, random');
     rejects(spec(good, { ops: { depth: 'stack', width: 'share', widthNoise: -0.1 } }), 'ops.widthNoise');

@@ -210,6 +210,24 @@ function checkDimsGrowth(p: string, i: number, prev: StageShape, cur: StageShape
   });
 }
 
+/**
+ * MSG's ramp runs inside the stage a growth starts, so that the mask is gone before the next growth
+ * (which masks only what it adds) and a stage ends on the plain model. Only stages whose growth adds
+ * layers, FFN units or heads carry a ramp.
+ */
+function checkRamp(s: string, i: number, prev: StageShape, stage: StageSpec, spec: ScheduleSpec): void {
+  const ramp = spec.ops.msgRamp;
+  if (ramp === undefined) return;
+  const adds = stage.shape.layers > prev.layers || stage.shape.ffnDiv < prev.ffnDiv || (stage.shape.headsDiv ?? 1) < (prev.headsDiv ?? 1);
+  if (adds && stage.steps < ramp) {
+    throw new ConfigError(
+      'ops.msgRamp',
+      `MSG's ramp of ${ramp} steps is longer than stage ${i} (${s}.steps = ${stage.steps}), which starts with a growth it masks; ` +
+        `the ramp must end inside the stage, so at most ${stage.steps}, or give ${s} at least ${ramp} steps`,
+    );
+  }
+}
+
 /** The last stage must be the full target model; one check per field. */
 function checkFinal(p: string, shape: StageShape, target: ModelConfig, checks: Checks): boolean {
   const full = `the last stage must be the full target model (L${target.layers}, ffnDiv 1, ffnRank ${target.ffnRank}, length "full", hiddenDiv 1, headsDiv 1), as in every preset`;
@@ -275,6 +293,12 @@ export function validateSchedule(spec: ScheduleSpec, target: ModelConfig, train:
       if (spec.ops.hidden !== undefined) oneOf('ops.hidden', spec.ops.hidden, HIDDEN_OP_NAMES);
     }),
     checks.run(() => {
+      const ramp = spec.ops.msgRamp;
+      if (ramp !== undefined && !isPositiveInt(ramp)) {
+        throw new ConfigError('ops.msgRamp', `MSG's ramp must be a whole number of steps, at least 1 (leave it out for no masking), got ${show(ramp)}`);
+      }
+    }),
+    checks.run(() => {
       const noise = spec.ops.widthNoise;
       if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0 || noise >= 1) {
         throw new ConfigError('ops.widthNoise', `must be a number in [0, 1) (0 = exact copies), got ${show(noise)}`);
@@ -292,6 +316,9 @@ export function validateSchedule(spec: ScheduleSpec, target: ModelConfig, train:
   const growthOk = spec.stages.map((stage, i) =>
     i === 0 || !stagesOk[i - 1] || !stagesOk[i] || !ops ? true : checkGrowth(`stages[${i}].shape`, i, spec.stages[i - 1].shape, stage.shape, spec, checks),
   );
+  const rampOk = spec.stages.map((stage, i) =>
+    i === 0 || !stagesOk[i] || !ops ? true : checks.run(() => checkRamp(`stages[${i}]`, i, spec.stages[i - 1].shape, stage, spec)),
+  );
   const last = spec.stages.length - 1;
   const finalOk = stagesOk[last] ? checkFinal(`stages[${last}].shape`, spec.stages[last].shape, target, checks) : false;
   const stepsOk = stagesOk.every(Boolean) && checks.run(() => {
@@ -300,5 +327,5 @@ export function validateSchedule(spec: ScheduleSpec, target: ModelConfig, train:
       throw new ConfigError('train.steps', `must equal the sum of the stage steps (${spec.stages.map((st) => st.steps).join(' + ')} = ${total}), got ${train.steps}`);
     }
   });
-  return preset && ops && stagesOk.every(Boolean) && growthOk.every(Boolean) && finalOk && stepsOk;
+  return preset && ops && stagesOk.every(Boolean) && growthOk.every(Boolean) && rampOk.every(Boolean) && finalOk && stepsOk;
 }

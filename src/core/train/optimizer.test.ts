@@ -1,11 +1,10 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import { adamwUpdate, clipByGlobalNorm, createAdamState, decaysWeight, disposeAdamState } from './optimizer.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const hp = { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.1 };

@@ -1,6 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../node/backends.ts';
 import type { MlmBatch } from '../data/batch.ts';
 import { maskedBatch } from '../data/batch.test-helper.ts';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';
@@ -14,8 +14,7 @@ import { StageTrainer } from './trainer.ts';
 import type { PoolSetting } from '../model/config.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  expect(tf.getBackend()).toBe('cpu');
+  await useNodeBackend('cpu');
 });
 
 const model: ModelConfig = {

@@ -4,6 +4,7 @@ import { deriveSeed } from '../data/rng.ts';
 import type { ModelConfig, PoolSetting, TrainConfig } from '../model/config.ts';
 import { mlmLoss } from '../model/forward.ts';
 import type { Params } from '../model/params.ts';
+import type { GrowthMask } from '../model/growth-mask.ts';
 import { makePoolPlan } from '../model/pool-plan.ts';
 import { gradientStep, type AdamState } from './optimizer.ts';
 import type { StepMetrics } from './record.ts';
@@ -31,6 +32,8 @@ export interface StageTrainerOptions {
   stepsDoneAtStart?: number;
   /** Called with each batch of metrics read back from the device. */
   onMetrics?: (m: StepMetrics[]) => void;
+  /** MSG's mask at a 0-based step of the stage (null once its ramp is over); absent: never masked. */
+  mask?: (stepInStage: number) => GrowthMask | null;
 }
 
 interface PendingStep {
@@ -82,6 +85,11 @@ export class StageTrainer {
     return this.stepInStage >= this.o.stageSteps;
   }
 
+  /** The mask the next step trains under: what the model computes now (evaluation uses it too). */
+  get mask(): GrowthMask | null {
+    return this.o.mask?.(this.stepInStage) ?? null;
+  }
+
   /** Runs one step; returns the metrics read back by it (empty unless a read was due). */
   async step(): Promise<StepMetrics[]> {
     if (this.done) throw new Error('StageTrainer.step: the stage is already finished');
@@ -92,9 +100,10 @@ export class StageTrainer {
     const globalStep = this.globalStep;
     const lr = this.o.lr(this.stepInStage, globalStep);
     const plan = pool ? makePoolPlan(batch, pool.k, pool.reduce) : null;
+    const mask = this.mask;
     const { loss, gradNorm } = gradientStep(
       [{ params, adam, lr, weightDecay: train.weightDecay }],
-      () => mlmLoss(params, model, batch, { training: true, dropoutSeed: deriveSeed(seed, globalStep), pool: plan }),
+      () => mlmLoss(params, model, batch, { training: true, dropoutSeed: deriveSeed(seed, globalStep), pool: plan, mask }),
       train,
     );
     this.stepInStage += 1;

@@ -38,7 +38,16 @@ export function setAdamWGroupCapForTests(cap: number | null): void {
   capOverride = cap;
 }
 
-const NORM: RawProgram = {
+/*
+ * Software adapters (kernels-software.ts) get forms without workgroup barriers: NORM_WG single
+ * invocations each write their partial, and every update invocation adds the partials itself, over
+ * SW_PER_THREAD elements so that this is a small share of its work.
+ */
+const SW_WG = 64;
+const SW_NORM_WG = 8;
+const SW_PER_THREAD = 16;
+
+const NORM_HW: RawProgram = {
   name: 'glAdamWNorm',
   storage: ['read', 'rw'],
   uniform: true,
@@ -62,11 +71,36 @@ fn main(${RAW_MAIN_ARGS}) {
 }`,
 };
 
-const UPDATE: RawProgram = {
-  name: 'glAdamWUpdate',
-  storage: ['rw', 'rw', 'read'],
+const NORM_SW: RawProgram = {
+  name: 'glAdamWNormSw',
+  storage: ['read', 'rw'],
   uniform: true,
   code: /* wgsl */ `
+struct U { n : u32, gOff : u32, pBase : u32 };
+@group(0) @binding(0) var<storage, read> packed : array<f32>;
+@group(0) @binding(1) var<storage, read_write> partials : array<f32>;
+@group(0) @binding(2) var<uniform> u : U;
+@compute @workgroup_size(${SW_NORM_WG})
+fn main(${RAW_MAIN_ARGS}) {
+  let w = (wid.x + wid.y * nwg.x) * ${SW_NORM_WG}u + lid.x;
+  if (w >= ${NORM_WG}u) { return; }
+  var acc = 0.0;
+  for (var i = w; i < u.n; i += ${NORM_WG}u) {
+    let g = packed[u.gOff + i];
+    acc += g * g;
+  }
+  partials[u.pBase + w] = acc;
+}`,
+};
+
+function updateProgram(software: boolean): RawProgram {
+  const wg = software ? SW_WG : WG;
+  const perThread = software ? SW_PER_THREAD : PER_THREAD;
+  return {
+    name: software ? 'glAdamWUpdateSw' : 'glAdamWUpdate',
+    storage: ['rw', 'rw', 'read'],
+    uniform: true,
+    code: /* wgsl */ `
 struct U {
   n : u32, segLo : u32, segHi : u32, numPartials : u32, normSlot : u32,
   b1 : f32, b2 : f32, ob1 : f32, ob2 : f32, c1 : f32, c2 : f32, eps : f32, clipNorm : f32,
@@ -76,19 +110,22 @@ struct U {
 // Per segment: group-relative start, lr and decay (f32 bits), unused.
 @group(0) @binding(2) var<storage, read> segs : array<vec4<u32>>;
 @group(0) @binding(3) var<uniform> u : U;
-${reduceWgsl(WG, 'u32')}
-@compute @workgroup_size(${WG})
+${software ? '' : reduceWgsl(WG, 'u32')}
+@compute @workgroup_size(${wg})
 fn main(${RAW_MAIN_ARGS}) {
   var s = 0.0;
-  for (var k = lid.x; k < u.numPartials; k += ${WG}u) { s += partials[k]; }
-  let norm = sqrt(glWgSum(lid.x, s));
+${software
+    ? `  for (var k = 0u; k < u.numPartials; k++) { s += partials[k]; }
+  let norm = sqrt(s);`
+    : `  for (var k = lid.x; k < u.numPartials; k += ${WG}u) { s += partials[k]; }
+  let norm = sqrt(glWgSum(lid.x, s));`}
   var cs = 1.0;
   if (u.clipNorm > 0.0) { cs = u.clipNorm / max(norm, u.clipNorm); }
   let w = wid.x + wid.y * nwg.x;
   if (w == 0u && lid.x == 0u && u.normSlot != ${NO_SLOT}u) { partials[u.normSlot] = norm; }
   let n = u.n;
-  for (var k = 0u; k < ${PER_THREAD}u; k++) {
-    let i = w * ${WG * PER_THREAD}u + k * ${WG}u + lid.x;
+  for (var k = 0u; k < ${perThread}u; k++) {
+    let i = w * ${wg * perThread}u + k * ${wg}u + lid.x;
     if (i < n) {
       var lo = u.segLo;
       var hi = u.segHi - 1u;
@@ -114,7 +151,11 @@ fn main(${RAW_MAIN_ARGS}) {
     }
   }
 }`,
-};
+  };
+}
+
+const UPDATE_HW = updateProgram(false);
+const UPDATE_SW = updateProgram(true);
 
 interface Segment {
   tensor: number;
@@ -149,7 +190,7 @@ function plan(sizes: number[], cap: number): { groupSizes: number[]; segments: S
   return { groupSizes, segments };
 }
 
-export function adamwWebGpu(be: WebGpuBackendLike, inputs: Record<string, tf.TensorInfo>, a: AdamWAttrs): tf.TensorInfo[] {
+export function adamwWebGpu(be: WebGpuBackendLike, inputs: Record<string, tf.TensorInfo>, a: AdamWAttrs, software: boolean): tf.TensorInfo[] {
   const n = a.decay.length;
   const given = Array.from({ length: n }, (_, i) => ['p', 'g', 'm', 'v'].map((k) => inputs[`${k}${i}`] as tf.TensorInfo | undefined));
   if (given.some((q) => q.some((t) => !t || t.dtype !== 'float32'))) throw new Error('GrowlabAdamW: every p, g, m, v must be a float32 tensor');
@@ -188,8 +229,8 @@ export function adamwWebGpu(be: WebGpuBackendLike, inputs: Record<string, tf.Ten
   }
   groupSizes.forEach((size, g) => {
     // n = size elements of G, which starts after the P block (gOff = size); partials from g·NORM_WG.
-    rawDispatch(be, NORM, [{ buffer: packedBuf(g) }, { buffer: partialsBuf() }],
-      [{ type: 'uint32', data: [size] }, { type: 'uint32', data: [size] }, { type: 'uint32', data: [g * NORM_WG] }], NORM_WG);
+    rawDispatch(be, software ? NORM_SW : NORM_HW, [{ buffer: packedBuf(g) }, { buffer: partialsBuf() }],
+      [{ type: 'uint32', data: [size] }, { type: 'uint32', data: [size] }, { type: 'uint32', data: [g * NORM_WG] }], software ? NORM_WG / SW_NORM_WG : NORM_WG);
   });
   const f = Math.fround;
   const c1 = f(1 - a.beta1 ** a.step);
@@ -200,10 +241,10 @@ export function adamwWebGpu(be: WebGpuBackendLike, inputs: Record<string, tf.Ten
     while (segHi < segments.length && segments[segHi].group === g) segHi++;
     const u = (v: number) => ({ type: 'uint32' as const, data: [v] });
     const fl = (v: number) => ({ type: 'float32' as const, data: [v] });
-    rawDispatch(be, UPDATE, [{ buffer: packedBuf(g) }, { buffer: partialsBuf() }, { buffer: bufferOf(be, segTable) }], [
+    rawDispatch(be, software ? UPDATE_SW : UPDATE_HW, [{ buffer: packedBuf(g) }, { buffer: partialsBuf() }, { buffer: bufferOf(be, segTable) }], [
       u(size), u(segLo), u(segHi), u(numPartials), u(g === 0 ? numPartials : NO_SLOT),
       fl(a.beta1), fl(a.beta2), fl(1 - a.beta1), fl(1 - a.beta2), fl(c1), fl(c2), fl(a.epsilon), fl(a.clipNorm),
-    ], Math.ceil(size / (WG * PER_THREAD)));
+    ], Math.ceil(size / (software ? SW_WG * SW_PER_THREAD : WG * PER_THREAD)));
     segLo = segHi;
   });
 

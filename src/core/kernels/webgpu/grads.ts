@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RAW_MAIN_ARGS, allocate, bufferOf, rawDispatch, release, type RawProgram, type WebGpuBackendLike } from './raw.ts';
-import { ERF_WGSL, reduceWgsl, rowWorkgroup } from './wgsl.ts';
+import { ERF_WGSL, reduceWgsl, rowGrid, rowLanes } from './wgsl.ts';
 
 /*
  * The two multi-output gradient kernels, as raw dispatches (raw.ts) writing several fresh tensors.
@@ -11,9 +11,11 @@ import { ERF_WGSL, reduceWgsl, rowWorkgroup } from './wgsl.ts';
 const COLS = 32;
 const LANES = 8;
 
-function layerNormRowsProgram(wg: number): RawProgram {
+/** `lanes` invocations per row (wgsl.ts rowLanes); with 1, each invocation of a workgroup owns a row. */
+function layerNormRowsProgram(lanes: number): RawProgram {
+  const { wg } = rowGrid(1, lanes);
   return {
-    name: `glLayerNormGradRows${wg}`,
+    name: `glLayerNormGradRows${lanes}`,
     storage: ['read', 'read', 'read', 'rw', 'rw'],
     uniform: true,
     code: /* wgsl */ `
@@ -24,30 +26,30 @@ struct U { rows : u32, cols : u32, eps : f32 };
 @group(0) @binding(3) var<storage, read_write> dx : array<f32>;
 @group(0) @binding(4) var<storage, read_write> stats : array<f32>;
 @group(0) @binding(5) var<uniform> u : U;
-${reduceWgsl(wg, 'u32')}
+${reduceWgsl(lanes, 'u32')}
 @compute @workgroup_size(${wg})
 fn main(${RAW_MAIN_ARGS}) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = ${lanes === 1 ? `(wid.x + wid.y * nwg.x) * ${wg}u + lid.x` : 'wid.x + wid.y * nwg.x'};
   if (row >= u.rows) { return; }
-  let t = lid.x;
+  let t = ${lanes === 1 ? '0u' : 'lid.x'};
   let n = f32(u.cols);
   let o = row * u.cols;
   var s = 0.0;
-  for (var c = t; c < u.cols; c += ${wg}u) { s += x[o + c]; }
+  for (var c = t; c < u.cols; c += ${lanes}u) { s += x[o + c]; }
   let mean = glWgSum(t, s) / n;
   var q = 0.0;
-  for (var c = t; c < u.cols; c += ${wg}u) { let d = x[o + c] - mean; q += d * d; }
+  for (var c = t; c < u.cols; c += ${lanes}u) { let d = x[o + c] - mean; q += d * d; }
   let rstd = 1.0 / sqrt(glWgSum(t, q) / n + u.eps);
   var gs = 0.0;
   var gx = 0.0;
-  for (var c = t; c < u.cols; c += ${wg}u) {
+  for (var c = t; c < u.cols; c += ${lanes}u) {
     let g = dy[o + c] * gamma[c];
     gs += g;
     gx += g * ((x[o + c] - mean) * rstd);
   }
   let gMean = glWgSum(t, gs) / n;
   let gxMean = glWgSum(t, gx) / n;
-  for (var c = t; c < u.cols; c += ${wg}u) {
+  for (var c = t; c < u.cols; c += ${lanes}u) {
     let xh = (x[o + c] - mean) * rstd;
     dx[o + c] = rstd * (dy[o + c] * gamma[c] - gMean - xh * gxMean);
   }
@@ -103,7 +105,7 @@ fn main(${RAW_MAIN_ARGS}) {
 };
 
 /** [dx, dγ, dβ]: pass 1 per row (dx and the row's mean and rstd), pass 2 per column block. */
-export function layerNormGradWebGpu(be: WebGpuBackendLike, dy: tf.TensorInfo, x: tf.TensorInfo, gamma: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+export function layerNormGradWebGpu(be: WebGpuBackendLike, dy: tf.TensorInfo, x: tf.TensorInfo, gamma: tf.TensorInfo, eps: number, software: boolean): tf.TensorInfo[] {
   const cols = tf.util.sizeFromShape(gamma.shape);
   const size = tf.util.sizeFromShape(x.shape);
   const rows = cols === 0 ? 0 : size / cols;
@@ -115,9 +117,9 @@ export function layerNormGradWebGpu(be: WebGpuBackendLike, dy: tf.TensorInfo, x:
   const dbeta = allocate(be, gamma.shape);
   const stats = allocate(be, [rows, 2]);
   const b = (t: tf.TensorInfo) => ({ buffer: bufferOf(be, t) });
-  const wg = rowWorkgroup(cols);
-  rawDispatch(be, layerNormRowsProgram(wg), [b(dy), b(x), b(gamma), b(dx), b(stats)],
-    [{ type: 'uint32', data: [rows] }, { type: 'uint32', data: [cols] }, { type: 'float32', data: [eps] }], rows);
+  const lanes = rowLanes(cols, software);
+  rawDispatch(be, layerNormRowsProgram(lanes), [b(dy), b(x), b(gamma), b(dx), b(stats)],
+    [{ type: 'uint32', data: [rows] }, { type: 'uint32', data: [cols] }, { type: 'float32', data: [eps] }], rowGrid(rows, lanes).workgroups);
   rawDispatch(be, LAYER_NORM_COLS, [b(dy), b(x), b(stats), b(dgamma), b(dbeta)],
     [{ type: 'uint32', data: [rows] }, { type: 'uint32', data: [cols] }], Math.ceil(cols / COLS));
   release(be, stats);

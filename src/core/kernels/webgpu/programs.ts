@@ -1,4 +1,4 @@
-import { ERF_WGSL, HASH_WGSL, reduceWgsl, rowWorkgroup } from './wgsl.ts';
+import { ERF_WGSL, HASH_WGSL, reduceWgsl, rowGrid } from './wgsl.ts';
 
 /*
  * The single-output fused kernels as tfjs-webgpu programs (the WebGPUProgram interface of
@@ -7,7 +7,8 @@ import { ERF_WGSL, HASH_WGSL, reduceWgsl, rowWorkgroup } from './wgsl.ts';
  * `uniforms` holds the shapes followed by the fields declared in `uniforms`, and _start calls
  * main(getGlobalIndex()).
  *
- * Row kernels run one workgroup per row. When there are more rows than one dispatch dimension
+ * Row kernels run `lanes` invocations per row: a workgroup per row on hardware, one invocation per
+ * row on software adapters (wgsl.ts rowLanes). When there are more rows than one dispatch dimension
  * allows, tfjs reshapes the dispatch into a square and the spare workgroups get rows past the end:
  * they clamp their reads and write nothing (no early return: WGSL's uniformity rules would reject
  * the barriers after it, since tfjs hands main a non-uniform index).
@@ -25,7 +26,7 @@ export interface ProgramLike {
   getUserCode(): string;
 }
 
-class Program implements ProgramLike {
+export class Program implements ProgramLike {
   shaderKey: string;
   variableNames: string[];
   outputShape: number[];
@@ -51,34 +52,34 @@ class Program implements ProgramLike {
   }
 }
 
-/** The row of this workgroup, clamped, and whether it is a real one. */
-const rowHeader = (wg: number) => /* wgsl */ `
-  let tid = i32(localId.x);
+/** The row of this invocation (`lanes` share one), clamped, and whether it is a real one. */
+const rowHeader = (lanes: number) => /* wgsl */ `
+  let tid = index % ${lanes};
   let rows = uniforms.rows;
   let cols = uniforms.cols;
-  let row = index / ${wg};
+  let row = index / ${lanes};
   let valid = row < rows;
   let o = min(row, rows - 1) * cols;
 `;
 
 /** y = (x − mean)·rstd·γ + β over rows of length d. Uniforms: rows, cols, eps. */
-export function layerNormProgram(shape: number[], rows: number, cols: number): Program {
-  const wg = rowWorkgroup(cols);
+export function layerNormProgram(shape: number[], rows: number, lanes: number): Program {
+  const grid = rowGrid(rows, lanes);
   const code = /* wgsl */ `
-${reduceWgsl(wg, 'i32')}
+${reduceWgsl(lanes, 'i32')}
 fn main(index : i32) {
-  ${rowHeader(wg)}
+  ${rowHeader(lanes)}
   var s = 0.0;
-  for (var c = tid; c < cols; c += ${wg}) { s += x[o + c]; }
+  for (var c = tid; c < cols; c += ${lanes}) { s += x[o + c]; }
   let mean = glWgSum(tid, s) / f32(cols);
   var q = 0.0;
-  for (var c = tid; c < cols; c += ${wg}) { let d = x[o + c] - mean; q += d * d; }
+  for (var c = tid; c < cols; c += ${lanes}) { let d = x[o + c] - mean; q += d * d; }
   let rstd = 1.0 / sqrt(glWgSum(tid, q) / f32(cols) + uniforms.eps);
   if (valid) {
-    for (var c = tid; c < cols; c += ${wg}) { result[o + c] = (x[o + c] - mean) * rstd * gamma[c] + beta[c]; }
+    for (var c = tid; c < cols; c += ${lanes}) { result[o + c] = (x[o + c] - mean) * rstd * gamma[c] + beta[c]; }
   }
 }`;
-  return new Program(`glLayerNorm${wg}`, ['x', 'gamma', 'beta'], shape, wg, rows, code, 'rows : i32, cols : i32, eps : f32,');
+  return new Program(`glLayerNorm${lanes}`, ['x', 'gamma', 'beta'], shape, grid.wg, grid.workgroups, code, 'rows : i32, cols : i32, eps : f32,');
 }
 
 const ELEMENTWISE_WG = 256;
@@ -115,126 +116,127 @@ fn main(index : i32) {
 const ATTN_UNIFORMS = `rows : i32, cols : i32, rowsPerBatch : i32, scale : f32, ${DROP_UNIFORMS}`;
 
 /** The row's logits scale·s + bias, its max and Σexp, shared by the forward and backward kernels. */
-const attnRowStats = (wg: number) => /* wgsl */ `
-  ${rowHeader(wg)}
+const attnRowStats = (lanes: number) => /* wgsl */ `
+  ${rowHeader(lanes)}
   let bo = (min(row, rows - 1) / uniforms.rowsPerBatch) * cols;
   var mx = -3.402823e+38;
-  for (var c = tid; c < cols; c += ${wg}) { mx = max(mx, scores[o + c] * uniforms.scale + bias[bo + c]); }
+  for (var c = tid; c < cols; c += ${lanes}) { mx = max(mx, scores[o + c] * uniforms.scale + bias[bo + c]); }
   mx = glWgMax(tid, mx);
   var se = 0.0;
-  for (var c = tid; c < cols; c += ${wg}) { se += exp(scores[o + c] * uniforms.scale + bias[bo + c] - mx); }
+  for (var c = tid; c < cols; c += ${lanes}) { se += exp(scores[o + c] * uniforms.scale + bias[bo + c] - mx); }
   let sum = glWgSum(tid, se);
 `;
 
 /** dropout(softmax(scale·scores + bias)); scores [B,H,q,k], bias [B,1,1,k]. */
-export function attnSoftmaxProgram(shape: number[], rows: number, cols: number): Program {
-  const wg = rowWorkgroup(cols);
+export function attnSoftmaxProgram(shape: number[], rows: number, lanes: number): Program {
+  const grid = rowGrid(rows, lanes);
   const code = /* wgsl */ `
 ${HASH_WGSL}
-${reduceWgsl(wg, 'i32')}
+${reduceWgsl(lanes, 'i32')}
 fn main(index : i32) {
-  ${attnRowStats(wg)}
+  ${attnRowStats(lanes)}
   let inv = 1.0 / sum;
   if (valid) {
-    for (var c = tid; c < cols; c += ${wg}) {
+    for (var c = tid; c < cols; c += ${lanes}) {
       let p = exp(scores[o + c] * uniforms.scale + bias[bo + c] - mx) * inv;
       result[o + c] = select(0.0, p * uniforms.keepScale, glKeeps(u32(o + c), uniforms.seedMix, uniforms.threshold));
     }
   }
 }`;
-  return new Program(`glAttnSoftmax${wg}`, ['scores', 'bias'], shape, wg, rows, code, ATTN_UNIFORMS);
+  return new Program(`glAttnSoftmax${lanes}`, ['scores', 'bias'], shape, grid.wg, grid.workgroups, code, ATTN_UNIFORMS);
 }
 
 /** ds = scale·p·(dp − Σ dp·p), dp = dy·mask/(1−rate). */
-export function attnSoftmaxGradProgram(shape: number[], rows: number, cols: number): Program {
-  const wg = rowWorkgroup(cols);
+export function attnSoftmaxGradProgram(shape: number[], rows: number, lanes: number): Program {
+  const grid = rowGrid(rows, lanes);
   const code = /* wgsl */ `
 ${HASH_WGSL}
-${reduceWgsl(wg, 'i32')}
+${reduceWgsl(lanes, 'i32')}
 fn main(index : i32) {
-  ${attnRowStats(wg)}
+  ${attnRowStats(lanes)}
   var dt = 0.0;
-  for (var c = tid; c < cols; c += ${wg}) {
+  for (var c = tid; c < cols; c += ${lanes}) {
     let p = exp(scores[o + c] * uniforms.scale + bias[bo + c] - mx) / sum;
     let dp = select(0.0, dy[o + c] * uniforms.keepScale, glKeeps(u32(o + c), uniforms.seedMix, uniforms.threshold));
     dt += dp * p;
   }
   dt = glWgSum(tid, dt);
   if (valid) {
-    for (var c = tid; c < cols; c += ${wg}) {
+    for (var c = tid; c < cols; c += ${lanes}) {
       let p = exp(scores[o + c] * uniforms.scale + bias[bo + c] - mx) / sum;
       let dp = select(0.0, dy[o + c] * uniforms.keepScale, glKeeps(u32(o + c), uniforms.seedMix, uniforms.threshold));
       result[o + c] = uniforms.scale * p * (dp - dt);
     }
   }
 }`;
-  return new Program(`glAttnSoftmaxGrad${wg}`, ['dy', 'scores', 'bias'], shape, wg, rows, code, ATTN_UNIFORMS);
+  return new Program(`glAttnSoftmaxGrad${lanes}`, ['dy', 'scores', 'bias'], shape, grid.wg, grid.workgroups, code, ATTN_UNIFORMS);
 }
 
 /** The row's max and Σexp of the logits, and its label clamped into range (labels of weight-0 rows may be anything). */
-const mlmRowStats = (wg: number) => /* wgsl */ `
-  ${rowHeader(wg)}
+const mlmRowStats = (lanes: number) => /* wgsl */ `
+  ${rowHeader(lanes)}
   let r = min(row, rows - 1);
   let lab = clamp(labels[r], 0, cols - 1);
   var mx = -3.402823e+38;
-  for (var c = tid; c < cols; c += ${wg}) { mx = max(mx, logits[o + c]); }
+  for (var c = tid; c < cols; c += ${lanes}) { mx = max(mx, logits[o + c]); }
   mx = glWgMax(tid, mx);
   var se = 0.0;
-  for (var c = tid; c < cols; c += ${wg}) { se += exp(logits[o + c] - mx); }
+  for (var c = tid; c < cols; c += ${lanes}) { se += exp(logits[o + c] - mx); }
   let sum = glWgSum(tid, se);
 `;
 
 /** Pass 1 of the MLM loss: w_i·(logsumexp(row_i) − row_i[label_i]) per row, into [M]. */
-export function mlmRowLossProgram(rows: number, cols: number): Program {
-  const wg = rowWorkgroup(cols);
+export function mlmRowLossProgram(rows: number, lanes: number): Program {
+  const grid = rowGrid(rows, lanes);
   const code = /* wgsl */ `
-${reduceWgsl(wg, 'i32')}
+${reduceWgsl(lanes, 'i32')}
 fn main(index : i32) {
-  ${mlmRowStats(wg)}
+  ${mlmRowStats(lanes)}
   if (valid && tid == 0) {
     let w = weights[r];
     result[r] = select(0.0, w * (log(sum) + mx - logits[o + lab]), w != 0.0);
   }
 }`;
-  return new Program(`glMlmRowLoss${wg}`, ['logits', 'labels', 'weights'], [rows], wg, rows, code, 'rows : i32, cols : i32,');
+  return new Program(`glMlmRowLoss${lanes}`, ['logits', 'labels', 'weights'], [rows], grid.wg, grid.workgroups, code, 'rows : i32, cols : i32,');
 }
 
 const SUM_WG = 256;
 
-/** Pass 2 of the MLM loss, one workgroup: Σ rowLoss / Σ weights (1 when the weights sum to 0). */
-export function mlmTotalProgram(): Program {
+/** Pass 2 of the MLM loss, one workgroup (one invocation on software adapters): Σ rowLoss / Σ weights (1 when the weights sum to 0). */
+export function mlmTotalProgram(software: boolean): Program {
+  const lanes = software ? 1 : SUM_WG;
   const code = /* wgsl */ `
-${reduceWgsl(SUM_WG, 'i32')}
+${reduceWgsl(lanes, 'i32')}
 fn main(index : i32) {
-  let tid = i32(localId.x);
+  let tid = index;
   var l = 0.0;
   var w = 0.0;
-  for (var i = tid; i < uniforms.rows; i += ${SUM_WG}) { l += rowLoss[i]; w += weights[i]; }
+  for (var i = tid; i < uniforms.rows; i += ${lanes}) { l += rowLoss[i]; w += weights[i]; }
   let total = glWgSum(tid, l);
   let wsum = glWgSum(tid, w);
   if (tid == 0) { result[0] = total / select(1.0, wsum, wsum > 0.0); }
 }`;
-  return new Program('glMlmTotal', ['rowLoss', 'weights'], [], SUM_WG, 1, code, 'rows : i32,');
+  return new Program(`glMlmTotal${lanes}`, ['rowLoss', 'weights'], [], lanes, 1, code, 'rows : i32,');
 }
 
 /** dlogits = dy·w_i/Σw·(softmax(row_i) − onehot(label_i)); every workgroup sums the weights itself. */
-export function mlmLossGradProgram(shape: number[], rows: number, cols: number): Program {
-  const wg = rowWorkgroup(cols);
+export function mlmLossGradProgram(shape: number[], rows: number, lanes: number): Program {
+  const grid = rowGrid(rows, lanes);
   const code = /* wgsl */ `
-${reduceWgsl(wg, 'i32')}
+${reduceWgsl(lanes, 'i32')}
 fn main(index : i32) {
-  ${mlmRowStats(wg)}
+  ${mlmRowStats(lanes)}
   var ws = 0.0;
-  for (var i = tid; i < rows; i += ${wg}) { ws += weights[i]; }
+  for (var i = tid; i < rows; i += ${lanes}) { ws += weights[i]; }
   ws = glWgSum(tid, ws);
   let c0 = dy[0] * weights[r] / select(1.0, ws, ws > 0.0);
   let sc = c0 / sum;
   if (valid) {
-    for (var c = tid; c < cols; c += ${wg}) {
+    for (var c = tid; c < cols; c += ${lanes}) {
       let g = exp(logits[o + c] - mx) * sc - select(0.0, c0, c == lab);
       result[o + c] = select(g, 0.0, c0 == 0.0);
     }
   }
 }`;
-  return new Program(`glMlmLossGrad${wg}`, ['dy', 'logits', 'labels', 'weights'], shape, wg, rows, code, 'rows : i32, cols : i32,');
+  return new Program(`glMlmLossGrad${lanes}`, ['dy', 'logits', 'labels', 'weights'], shape, grid.wg, grid.workgroups, code, 'rows : i32, cols : i32,');
 }

@@ -36,6 +36,13 @@ fn glErf(x : f32) -> f32 {
  * Every invocation must call them in uniform control flow; each returns the same value to all.
  */
 export function reduceWgsl(wg: number, tidType: 'i32' | 'u32'): string {
+  // One invocation per row (software adapters): its own value is the row's; no shared memory, no barrier.
+  if (wg === 1) {
+    return /* wgsl */ `
+fn glWgSum(t : ${tidType}, v : f32) -> f32 { return v; }
+fn glWgMax(t : ${tidType}, v : f32) -> f32 { return v; }
+`;
+  }
   const zero = tidType === 'i32' ? '0' : '0u';
   const half = `${wg / 2}${tidType === 'u32' ? 'u' : ''}`;
   return /* wgsl */ `
@@ -65,7 +72,22 @@ fn glWgMax(t : ${tidType}, v : f32) -> f32 {
 `;
 }
 
-/** One workgroup per row: a power of two covering short rows, 256 for long ones. */
-export function rowWorkgroup(cols: number): number {
+/**
+ * Invocations per row in the row kernels: on hardware a workgroup per row, a power of two covering
+ * short rows and 256 for long ones; on software adapters 1 (kernels-software.ts says why), packed
+ * SOFTWARE_ROWS rows to a workgroup.
+ */
+export function rowLanes(cols: number, software: boolean): number {
+  return software ? 1 : rowWorkgroup(cols);
+}
+
+export const SOFTWARE_ROWS = 64;
+
+/** Workgroup size and count of a row kernel with `lanes` invocations per row. */
+export function rowGrid(rows: number, lanes: number): { wg: number; workgroups: number } {
+  return lanes === 1 ? { wg: SOFTWARE_ROWS, workgroups: Math.ceil(rows / SOFTWARE_ROWS) } : { wg: lanes, workgroups: rows };
+}
+
+function rowWorkgroup(cols: number): number {
   return cols <= 32 ? 32 : cols <= 64 ? 64 : cols <= 128 ? 128 : 256;
 }

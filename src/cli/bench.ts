@@ -15,7 +15,7 @@ import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { UsageError, parseFlags, positiveInt } from './args.ts';
 
-const FLAGS = {
+export const BENCH_FLAGS = {
   out: { type: 'string' },
   backends: { type: 'string' },
   sizes: { type: 'string' },
@@ -46,7 +46,7 @@ async function measure(size: SizeName, corpus: Awaited<ReturnType<typeof loadCor
 }
 
 export async function benchCommand(argv: string[]): Promise<void> {
-  const v = parseFlags(argv, FLAGS, 'bench');
+  const v = parseFlags(argv, BENCH_FLAGS, 'bench');
   const quick = v.quick === true;
   const out = typeof v.out === 'string' ? v.out : 'bench-results/bench.json';
   const wanted = list('backends', v.backends, NODE_BACKENDS, NODE_BACKENDS);

@@ -5,7 +5,7 @@ import { FLOPS_MODELS, FLOPS_MODEL_NAMES, scheduleFlops, type FlopsModelName } f
 import { SIZES } from '../core/model/config.ts';
 import { UsageError, choice, parseFlags, positiveInt } from './args.ts';
 
-const FLAGS = {
+export const FLOPS_FLAGS = {
   preset: { type: 'string' },
   model: { type: 'string' },
   'total-steps': { type: 'string' },
@@ -18,7 +18,7 @@ function defaultSteps(model: FlopsModelName): number {
 }
 
 export async function flopsCommand(argv: string[]): Promise<void> {
-  const v = parseFlags(argv, FLAGS, 'flops');
+  const v = parseFlags(argv, FLOPS_FLAGS, 'flops');
   if (v.preset === undefined) throw new UsageError(`flops: --preset is required (allowed: ${PRESET_NAMES.join(', ')})`);
   const preset = choice<PresetName>('preset', v.preset, PRESET_NAMES, 'baseline');
   const modelName = choice<FlopsModelName>('model', v.model, FLOPS_MODEL_NAMES, 'tiny');

@@ -8,7 +8,7 @@ import { PRESET_NAMES, type PresetName } from '../core/schedule/spec.ts';
 import { GARDEN_TARGETS, gardenPlan, modelGardenConfig, type GardenScale, type GardenTarget } from '../core/export/model-garden.ts';
 import { choice, nonNegativeInt, parseFlags, positiveInt, positiveNumber } from './args.ts';
 
-const FLAGS = {
+export const GARDEN_FLAGS = {
   preset: { type: 'string' },
   size: { type: 'string' },
   norm: { type: 'string' },
@@ -25,7 +25,7 @@ const TARGET_FLAGS: readonly TargetFlag[] = [...GARDEN_TARGETS, 'lab'];
 
 /** `growlab garden`: a preset schedule as a Model Garden (grow_bert) progressive-training YAML. */
 export async function gardenCommand(argv: string[]): Promise<void> {
-  const v = parseFlags(argv, FLAGS, 'garden');
+  const v = parseFlags(argv, GARDEN_FLAGS, 'garden');
   const preset = choice<PresetName>('preset', v.preset, PRESET_NAMES, 'compound');
   const size = choice<SizeName>('size', v.size, SIZE_NAMES, 'small');
   const norm = choice<'pre' | 'post'>('norm', v.norm, ['post', 'pre'], 'post');

@@ -19,7 +19,7 @@ import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { UsageError, choice, nonNegativeInt, parseFlags, positiveInt } from './args.ts';
 
-const FLAGS = {
+export const GROWTH_CHECK_FLAGS = {
   op: { type: 'string' },
   all: { type: 'boolean' },
   norm: { type: 'string' },
@@ -127,7 +127,7 @@ export async function checkOperator(op: GrowthOperator, norm: 'pre' | 'post', co
 
 /** Exit code 1 when an operator that should preserve the function did not (a bug), else 0. */
 export async function growthCheckCommand(argv: string[]): Promise<number> {
-  const v = parseFlags(argv, FLAGS, 'growth-check');
+  const v = parseFlags(argv, GROWTH_CHECK_FLAGS, 'growth-check');
   if ((v.op === undefined) === (v.all !== true)) {
     throw new UsageError(`growth-check: give exactly one of --op <id> or --all (operators: ${GROWTH_OPERATORS.map((o) => o.id).join(', ')})`);
   }

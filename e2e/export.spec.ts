@@ -3,6 +3,7 @@ import { expect, test, type Download, type Page } from '@playwright/test';
 import Papa from 'papaparse';
 import { parse } from 'yaml';
 import { openLabOn, runRow, tinyExperiment } from './fixtures/lab.ts';
+import { waitForStatus } from './fixtures/progress.ts';
 
 /** Clicks the button and returns the file it downloads. */
 async function download(page: Page, name: string): Promise<{ file: Download; bytes: Buffer }> {
@@ -18,7 +19,7 @@ test('a finished run exports its metrics, the comparison, its charts and a Model
   await tinyExperiment(page, 20);
   await page.getByLabel('Preset').selectOption('baseline');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await expect(runRow(page, 'baseline')).toContainText('done', { timeout: 180_000 });
+  await waitForStatus(page, 'baseline', 'done');
   await expect(runRow(page, 'baseline')).toContainText('20 / 20');
 
   await test.step('run CSV: a header and exactly one row per step, 1..20, validation at 10 and 20', async () => {

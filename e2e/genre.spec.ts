@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { openLabOn, runRow, tinyExperiment } from './fixtures/lab.ts';
+import { waitForStatus } from './fixtures/progress.ts';
 
 // A whole genre evaluation in the worker (100 fine-tuning steps, then ~4,500 test passages) takes
 // many minutes on SwiftShader, so this checks the lab's side: the stored checkpoint reaches the
@@ -12,7 +13,7 @@ test('Evaluate on a finished run fine-tunes its stored checkpoint in the worker,
   await page.getByLabel('Preset').selectOption('baseline');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   const row = runRow(page, 'baseline');
-  await expect(row).toContainText('done', { timeout: 240_000 });
+  await waitForStatus(page, 'baseline', 'done');
 
   await row.getByRole('button', { name: 'Evaluate baseline on 4 genre groups' }).click();
   const progress = page.getByRole('status', { name: 'Evaluating baseline on 4 genre groups' });

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { runRow, screenshots, tinyExperiment } from './fixtures/lab.ts';
+import { waitForStatus } from './fixtures/progress.ts';
 
 test('without WebGPU the lab says why, trains a tiny run on the fallback backend and reports a diverged one', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
@@ -16,7 +17,7 @@ test('without WebGPU the lab says why, trains a tiny run on the fallback backend
   await page.getByLabel('Preset').selectOption('compound');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   const row = runRow(page, 'compound');
-  await expect(row).toContainText('done', { timeout: 150_000 });
+  await waitForStatus(page, 'compound', 'done');
   await expect(row.getByRole('cell').nth(2)).toHaveText(/^\d+\.\d{3}$/);
   await expect(page.getByRole('region', { name: 'Loss curve' }).locator('.recharts-line')).toHaveCount(2);
   await screenshots(page, testInfo, `fallback-${fallback}`);

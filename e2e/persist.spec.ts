@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { runRow, tinyExperiment } from './fixtures/lab.ts';
+import { waitForStatus } from './fixtures/progress.ts';
 
 interface StoredSummary {
   label: string;
@@ -80,7 +81,7 @@ test('a finished run is listed with its curve after a reload; rename survives a 
   await tinyExperiment(page, 15);
   await page.getByLabel('Preset').selectOption('baseline');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await expect(runRow(page, 'baseline')).toContainText('done', { timeout: 240_000 });
+  await waitForStatus(page, 'baseline', 'done');
 
   await page.reload();
   await expect(page.getByRole('status', { name: /^Backend: / })).toBeVisible({ timeout: 90_000 });
@@ -150,8 +151,7 @@ test('a run interrupted by a reload resumes to its last step; its checkpoint als
   });
 
   await page.getByRole('button', { name: `Resume compound from step ${from}` }).click();
-  await expect(row).toContainText(/running|done/, { timeout: 120_000 });
-  await expect(row).toContainText('done', { timeout: 240_000 });
+  await waitForStatus(page, 'compound', 'done');
   await expect(row).toContainText(`${steps} / ${steps}`);
   await expect.poll(async () => (await stored(page)).map((r) => [r.status, r.steps])).toEqual([['done', range(steps)]]);
   expect(await storedCheckpointSteps(page)).toEqual([steps]);
@@ -194,7 +194,7 @@ test('a CLI checkpoint imports and resumes in the lab; a corrupted or truncated 
   await expect(row).toContainText('interrupted');
 
   await page.getByRole('button', { name: 'Resume baseline (imported) from step 10' }).click();
-  await expect(row).toContainText('done', { timeout: 240_000 });
+  await waitForStatus(page, 'baseline (imported)', 'done');
   await expect(row).toContainText('20 / 20');
   await expect.poll(async () => (await stored(page)).map((r) => [r.status, r.steps])).toEqual([['done', range(20)]]);
 });
@@ -213,13 +213,13 @@ test('full browser storage: a clear notice, training goes on, and the runs store
   await tinyExperiment(page, 10);
   await page.getByLabel('Preset').selectOption('baseline');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await expect(runRow(page, 'baseline')).toContainText('done', { timeout: 240_000 });
+  await waitForStatus(page, 'baseline', 'done');
   await expect.poll(async () => (await stored(page)).map((r) => [r.status, r.checkpointStep])).toEqual([['done', 10]]);
 
   await page.evaluate(() => ((window as unknown as { __storageFull?: boolean }).__storageFull = true));
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Browser storage is full:' })).toContainText('Delete or export old runs');
-  await expect(runRow(page, 'baseline #2')).toContainText('done', { timeout: 240_000 });
+  await waitForStatus(page, 'baseline #2', 'done');
   await expect(runRow(page, 'baseline #2')).toContainText('10 / 10');
   await expect(page.getByLabel('Model size')).toBeVisible();
 

@@ -13,3 +13,18 @@ export interface BackendChoice {
   /** Human-readable WebGPU adapter description when name is webgpu. */
   adapter: string | null;
 }
+
+export interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+/** A software WebGPU adapter: SwiftShader by name, or one the browser itself calls a fallback adapter. */
+export function isSoftwareAdapter(info: AdapterInfoLike | null | undefined, isFallbackAdapter = false): boolean {
+  if (isFallbackAdapter || info?.isFallbackAdapter) return true;
+  const text = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ').toLowerCase();
+  return text.includes('swiftshader');
+}

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 // Node entry; chooseByMeasurement below picks the backend itself.
 import '../node/backends.ts';
 import { loadCorpus } from '../node/corpus.ts';
-import { TRIAL_LIMIT_MS, autoFallback, chooseByMeasurement, inThreadTrials, isSoftwareAdapter, pickFastest } from './auto-backend.ts';
+import { isSoftwareAdapter } from '../core/backend-names.ts';
+import { TRIAL_LIMIT_MS, autoFallback, chooseByMeasurement, inThreadTrials, pickFastest } from './auto-backend.ts';
 import type { BackendTrial } from './protocol.ts';
 
 function trial(backend: BackendTrial['backend'], msPerStep: number | null, software = false): BackendTrial {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../core/backend.ts';
-import { type BackendChoice, type BackendName } from '../core/backend-names.ts';
+import { isSoftwareAdapter, type AdapterInfoLike, type BackendChoice, type BackendName } from '../core/backend-names.ts';
 import { measureTraining } from '../core/bench/measure.ts';
 import type { Corpus } from '../core/data/corpus.ts';
 import type { SizeName } from '../core/model/config.ts';
@@ -43,21 +43,6 @@ export type TrialEvent = { type: 'done'; trial: BackendTrial } | { type: 'failed
 /** A trial that produced no time. */
 export function failedTrial(backend: BackendName, error: string, trialMs: number, extra: Partial<BackendTrial> = {}): BackendTrial {
   return { backend, software: false, adapter: null, threads: null, msPerStep: null, steps: 0, trialMs, error, ...extra };
-}
-
-export interface AdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-
-/** A software WebGPU adapter: SwiftShader by name, or one the browser itself calls a fallback adapter. */
-export function isSoftwareAdapter(info: AdapterInfoLike | null | undefined, isFallbackAdapter = false): boolean {
-  if (isFallbackAdapter || info?.isFallbackAdapter) return true;
-  const text = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ').toLowerCase();
-  return text.includes('swiftshader');
 }
 
 /** The WebGPU adapter the backend will get, described and labelled software or not; null when there is none. */

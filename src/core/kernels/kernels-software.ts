@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isSoftwareAdapter, type AdapterInfoLike } from '../backend-names.ts';
 import { matmulProgram, sumMiddleProgram, transpose2dProgram } from './webgpu/barrier-free.ts';
 import type { Uniform, WebGpuBackendLike } from './webgpu/raw.ts';
 
@@ -43,24 +44,13 @@ export function setSoftwareKernels(m: SoftwareKernelMode): void {
 /** Calls that ran a barrier-free program (tests check the programs really ran, not tfjs's fallback). */
 export const softwareCounters = { runs: 0 };
 
-interface AdapterFacts {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-
 /**
  * tfjs 4.22 keeps only the adapter's vendor and architecture (backend.adapterInfo); Dawn reports
  * SwiftShader as google · swiftshader. Newer browsers also expose the info on the device, with
- * isFallbackAdapter (a software adapter by the browser's own word).
+ * isFallbackAdapter. Either one software by the lab's one rule (isSoftwareAdapter) makes it software.
  */
-export function isSoftwareWebGpu(adapterInfo: AdapterFacts | undefined, deviceInfo?: AdapterFacts): boolean {
-  if (deviceInfo?.isFallbackAdapter) return true;
-  const text = [adapterInfo?.vendor, adapterInfo?.architecture, deviceInfo?.vendor, deviceInfo?.architecture, deviceInfo?.description]
-    .join(' ')
-    .toLowerCase();
-  return text.includes('swiftshader');
+export function isSoftwareWebGpu(adapterInfo: AdapterInfoLike | undefined, deviceInfo?: AdapterInfoLike): boolean {
+  return isSoftwareAdapter(adapterInfo) || isSoftwareAdapter(deviceInfo);
 }
 
 const software = new WeakMap<object, boolean>();
@@ -70,7 +60,7 @@ export function barrierFreeOn(be: object): boolean {
   if (mode !== 'auto') return mode === 'on';
   let s = software.get(be);
   if (s === undefined) {
-    const b = be as unknown as { adapterInfo?: AdapterFacts; device?: { adapterInfo?: AdapterFacts } };
+    const b = be as unknown as { adapterInfo?: AdapterInfoLike; device?: { adapterInfo?: AdapterInfoLike } };
     s = isSoftwareWebGpu(b.adapterInfo, b.device?.adapterInfo);
     software.set(be, s);
   }

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { expectAccessible } from './fixtures/a11y.ts';
 import { PHONE, runRow, screenshots, tinyExperiment } from './fixtures/lab.ts';
@@ -15,37 +14,6 @@ function stepsOf(now: LabNow, label: string): number {
  */
 const STEPS = 120;
 const SUITE_RESULTS = new URL('./fixtures/suite/results.json', import.meta.url).pathname;
-/** A main-thread task this long is a visibly frozen page, whatever the machine load. */
-const FREEZE_MS = 500;
-
-interface Timed {
-  start: number;
-  duration: number;
-}
-/** A long animation frame (> 50 ms) with the scripts that ran in it: what a long task was doing. */
-interface Frame extends Timed {
-  scripts: string[];
-}
-type Watched = Window & { __longtasks: Timed[]; __frames: Frame[] };
-
-// Collects main-thread long tasks (> 50 ms) from the first script on, for the bound checked below,
-// and the long animation frames that say which scripts made them.
-test.beforeEach(async ({ page }) => {
-  await page.addInitScript(() => {
-    const w = window as unknown as Watched;
-    w.__longtasks = [];
-    w.__frames = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries() as (PerformanceEntry & { scripts: { invoker: string; sourceFunctionName: string; duration: number }[] })[]) {
-        const scripts = e.scripts.map((x) => `${x.invoker} ${x.sourceFunctionName} ${Math.round(x.duration)} ms`);
-        w.__frames.push({ start: e.startTime, duration: e.duration, scripts });
-      }
-    }).observe({ type: 'long-animation-frame', buffered: true });
-  });
-});
 
 test('queues baseline and compound on WebGPU, pauses, stops and continues, and compares them', async ({ page }, testInfo) => {
   // Every wait below fails when the lab stops making progress (STALL_MS), never on a total budget.
@@ -126,39 +94,12 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
     await expect(runRow(page, 'baseline').getByRole('cell').nth(1)).toHaveText(`${STEPS} / ${STEPS}`);
   });
 
-  await test.step('main-thread long tasks while compound trains in the worker: recorded, none a freeze', async () => {
-    // A continued run holds the queue, as Stop did: Start runs what is left of it.
+  await test.step('Start runs what is left of the queue: compound trains to its end', async () => {
+    // A continued run holds the queue, as Stop did: Start runs what is left of it. (The main-thread
+    // long-task bound while training is long-tasks.spec.ts's, without this test's trace recorder.)
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await waitForStatus(page, 'compound', 'running');
-    const from = await page.evaluate(() => performance.now());
-    // Cheap DOM reads only while measuring: role lookups would be long tasks of their own.
     await waitForStatus(page, 'compound', 'done');
-    const to = await page.evaluate(() => performance.now());
-    const { tasks, frames } = await page.evaluate(([a, b]) => {
-      const w = window as unknown as Watched;
-      const inside = (t: Timed) => t.start + t.duration >= a && t.start <= b;
-      return { tasks: w.__longtasks.filter(inside), frames: w.__frames.filter(inside) };
-    }, [from, to]);
-    const durations = tasks.map((t) => t.duration).sort((x, y) => x - y);
-    const figure = {
-      what: 'main-thread long tasks (PerformanceObserver "longtask", > 50 ms) while the compound run trains in the worker',
-      backend: 'webgpu (Chromium, SwiftShader)',
-      run: { preset: 'compound', size: 'tiny', steps: STEPS },
-      windowMs: Math.round(to - from),
-      count: tasks.length,
-      totalMs: Math.round(durations.reduce((s, d) => s + d, 0)),
-      maxMs: durations.length ? Math.round(durations[durations.length - 1]) : 0,
-      durationsMs: durations.map(Math.round),
-      frames: frames.map((f) => ({ ms: Math.round(f.duration), scripts: f.scripts })),
-      measuredAt: new Date().toISOString(),
-    };
-    mkdirSync('bench-results', { recursive: true });
-    writeFileSync('bench-results/longtasks.json', `${JSON.stringify(figure, null, 2)}\n`);
-    await testInfo.attach('longtasks.json', { body: JSON.stringify(figure, null, 2), contentType: 'application/json' });
-    // The 50 ms goal is recorded above, not asserted: on 2 shared cores the GPU process running
-    // SwiftShader preempts the main thread, so its 5-30 ms renders read as 50-80 ms tasks (over
-    // 200 ms under load). What is asserted is that the page never freezes for half a second.
-    expect(figure.maxMs, `a main-thread task froze the page while training: ${JSON.stringify(figure)}`).toBeLessThan(FREEZE_MS);
   });
 
   await test.step('both curves, both timelines and a filled comparison table', async () => {

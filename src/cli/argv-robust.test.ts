@@ -37,7 +37,7 @@ const COMMANDS: Record<string, { flags: Flags; poison: string[][] }> = {
   'growth-check': { flags: GROWTH_CHECK_FLAGS, poison: [['--op', 'depth.teleport'], ['--steps', 'x'], ['--norm', 'mid']] },
   flops: { flags: FLOPS_FLAGS, poison: [['--model', 'gpt'], ['--preset', 'nope']] },
   garden: { flags: GARDEN_FLAGS, poison: [['--target', 'gpt'], ['--out', missing], ['--steps', '0']] },
-  bench: { flags: BENCH_FLAGS, poison: [['--sizes', 'huge'], ['--out', existingDir], ['--backends', 'tpu']] },
+  bench: { flags: BENCH_FLAGS, poison: [['--sizes', 'huge'], ['--out', existingDir], ['--backends', 'tpu'], ['--software-kernels', 'maybe']] },
 };
 
 const VALUES = ['', 'x', '0', '1', '2', '-1', '1e309', 'NaN', '0.5', 'tiny', 'small', 'cpu', 'wasm', 'compound', 'pre', 'post',

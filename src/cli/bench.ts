@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend-names.ts';
 import { MatmulRate, measureSchedule, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
+import { setSoftwareKernels, softwareKernelsMode, type SoftwareKernelMode } from '../core/kernels/kernels-software.ts';
 import { fusedOn, setFused } from '../core/kernels/ops.ts';
 import { K } from '../core/kernels/spec.ts';
 import { SIZES, SIZE_NAMES, type SizeName } from '../core/model/config.ts';
@@ -13,7 +14,7 @@ import { estimateTrainingBytes, memoryLimitBytes } from '../core/model/memory.ts
 import type { PresetName } from '../core/schedule/spec.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
-import { UsageError, parseFlags, positiveInt } from './args.ts';
+import { UsageError, choice, parseFlags, positiveInt } from './args.ts';
 
 export const BENCH_FLAGS = {
   out: { type: 'string' },
@@ -24,7 +25,10 @@ export const BENCH_FLAGS = {
   'schedule-backend': { type: 'string' },
   'reference-sizes': { type: 'string' },
   quick: { type: 'boolean' },
+  'software-kernels': { type: 'string' },
 } as const;
+
+const SOFTWARE_KERNEL_MODES: readonly SoftwareKernelMode[] = ['auto', 'on', 'off'];
 
 const NODE_BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
 
@@ -58,16 +62,20 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (scheduleBackend !== 'none' && !NODE_BACKENDS.includes(scheduleBackend as BackendName)) {
     throw new UsageError(`--schedule-backend: unknown backend "${scheduleBackend}" (allowed: ${NODE_BACKENDS.join(', ')}, none)`);
   }
+  // The same switch as GROWLAB_SOFTWARE_KERNELS (which sets the mode when the flag is absent).
+  const softwareKernels = choice('software-kernels', v['software-kernels'], SOFTWARE_KERNEL_MODES, softwareKernelsMode());
   // A bench takes minutes: a bad --out is refused before it starts. The bench's file is a
   // measurement, remade on each run, so replacing the last one needs no --force.
   makeOutputDir('--out', dirname(out));
   checkOutputs([{ what: '--out', path: out }], { force: true });
+  setSoftwareKernels(softwareKernels);
   tf.enableProdMode();
   const corpus = await loadCorpus();
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, platform: process.platform },
-    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, the fastest of the samples taken in this run (before the sizes and after each). kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run.',
+    softwareKernels,
+    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, the fastest of the samples taken in this run (before the sizes and after each). kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run. softwareKernels (webgpu): auto = barrier-free programs on software adapters only, on/off = everywhere/nowhere (--software-kernels, GROWLAB_SOFTWARE_KERNELS).',
   };
   const backends: Record<string, unknown> = {};
   for (const name of wanted) {

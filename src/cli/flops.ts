@@ -42,7 +42,8 @@ export async function flopsCommand(argv: string[]): Promise<void> {
   }
   console.log(`${preset} on ${modelName} (B=${m.batchSize}, n=${m.seqLen}, ${steps} steps); forward FLOPs (training = 3x):`);
   for (const s of plan.stages) {
-    console.log(`  ${s.label.padEnd(24)} ${String(s.steps).padStart(9)} steps  ${s.forwardFlopsPerStep.toExponential(3)}/step  ${s.forwardFlops.toExponential(3)} total`);
+    const growth = s.growthForwardFlops > 0 ? `  + ${s.growthForwardFlops.toExponential(3)} growth (LiGO)` : '';
+    console.log(`  ${s.label.padEnd(24)} ${String(s.steps).padStart(9)} steps  ${s.forwardFlopsPerStep.toExponential(3)}/step  ${s.forwardFlops.toExponential(3)} total${growth}`);
   }
   console.log(`total ${plan.forwardFlops.toExponential(3)}  baseline ${plan.baselineForwardFlops.toExponential(3)}  speed-up ${plan.flopsSpeedup.toFixed(3)}x`);
 }

@@ -12,7 +12,8 @@ import { createAdamState, disposeAdamState } from '../core/train/optimizer.ts';
 import { stageLrFn } from '../core/train/lr.ts';
 import { growModel } from '../core/growth/grow.ts';
 import { growthCheck } from '../core/growth/check.ts';
-import { GROWTH_OPERATORS, growthOperator, type GrowthOperator } from '../core/growth/registry.ts';
+import { GROWTH_OPERATORS, LIGO_OPERATOR, growthOperator, type GrowthOperator } from '../core/growth/registry.ts';
+import { LIGO_INIT_NOISE, createLigo, disposeLigo, ligoParams } from '../core/growth/ligo.ts';
 import { msgMaskAt, msgStructure } from '../core/growth/msg.ts';
 import { DEFAULT_WIDTH_NOISE, type GrowthOps } from '../core/schedule/spec.ts';
 import { loadCorpus } from '../node/corpus.ts';
@@ -64,6 +65,12 @@ function caseFor(op: GrowthOperator, target: ModelConfig, seqLen: number): Case 
     const plain = caseFor(growthOperator(op.id.slice(0, -'+msg'.length)), target, seqLen);
     return { ...plain, ops: { ...plain.ops, msgRamp: MSG_CHECK_RAMP } };
   }
+  if (op.id === LIGO_OPERATOR.id) {
+    // The ligo preset's growth scaled to tiny: half the depth, d, heads and FFN → the target.
+    const half = (n: number) => Math.max(1, Math.floor(n / 2));
+    const from = { ...target, layers: half(target.layers), ffn: target.ffn / 2, hidden: target.hidden / 2, heads: target.heads % 2 === 0 ? target.heads / 2 : target.heads };
+    return { ...same, from, ops: { ...ops, ligoSteps: 1 } };
+  }
   const [dim, name] = op.id.split('.');
   // 2 -> 4 layers, so stack ([0,1,0,1]) and interleave ([0,0,1,1]) differ.
   if (dim === 'depth') {
@@ -102,13 +109,27 @@ async function trainBriefly(params: Params, model: ModelConfig, c: Case, corpus:
   disposeAdamState(adam);
 }
 
+function ligoInitParams(params: Params, from: ModelConfig, to: ModelConfig, rng: Rng): Params {
+  const op = createLigo(from, to, { noise: LIGO_INIT_NOISE, rng });
+  try {
+    return ligoParams(op, params);
+  } finally {
+    disposeLigo(op);
+  }
+}
+
 export async function checkOperator(op: GrowthOperator, norm: 'pre' | 'post', corpus: Corpus, steps: number, seed: number): Promise<GrowthCheckRow> {
   const target = { ...SIZES.tiny.model, norm };
   const seqLen = SIZES.tiny.train.seqLen;
   const c = caseFor(op, target, seqLen);
   const params = initParams(c.from, deriveSeed(seed, 1));
   await trainBriefly(params, c.from, c, corpus, steps, seed);
-  const grown = growModel(params, null, c.from, c.to, c.ops, new Rng(deriveSeed(seed, 2)));
+  // LiGO is checked at its initial operator (no training steps): the jump its training starts from.
+  const rng = new Rng(deriveSeed(seed, 2));
+  const grown =
+    op.id === LIGO_OPERATOR.id
+      ? { params: ligoInitParams(params, c.from, c.to, rng) }
+      : growModel(params, null, c.from, c.to, c.ops, rng);
   const probe: MlmBatch = fixedBatches(corpus, 'validation', { batchSize: 8, seqLen, vocabSize: target.vocabSize, seed: deriveSeed(seed, 3) }, 1)[0];
   const poolBefore: PoolPlan | null = c.poolBefore ? makePoolPlan(probe, c.poolBefore.k, c.poolBefore.reduce) : null;
   const mask = msgMaskAt(msgStructure(c.from, c.to, c.ops), c.ops.msgRamp, 0);

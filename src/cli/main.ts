@@ -15,7 +15,8 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number 
 const HELP: Record<string, string> = {
   train: `train a mini-BERT over a growth schedule
                 (--size tiny|small|deep|lab, --steps N, --seed S, --backend cpu|wasm|webgpu (default wasm), --preset NAME,
-                 --schedule FILE.json (stages no preset makes, e.g. hiddenDiv/headsDiv to grow d and heads; instead of --preset),
+                 --schedule FILE.json (stages no preset makes, e.g. hiddenDiv/headsDiv to grow d and heads; "ops": {"msgRamp": R}
+                 for MSG or {"ligoSteps": N} for LiGO's learned growth operator, trained N steps at each growth; instead of --preset),
                  --norm pre|post (default pre; each has its own default --lr), --layers, --hidden, --heads, --ffn, --lr,
                  --eval-every N, --eval-batches N (validation set, same for every seed; the curve's points use its first tenth), --out run.json, --json,
                  --save-every N, --checkpoint-out FILE.safetensors, --resume FILE.safetensors, --stop-after STEP,
@@ -31,9 +32,11 @@ const HELP: Record<string, string> = {
   bench: `throughput and FLOP/s per backend, and growth schedules' wall time vs FLOPs
                 (--out FILE, --backends LIST, --sizes tiny,small,deep,lab, --steps N (timed per backend and size),
                  --reference-sizes LIST|none (also time the unfused path), --schedule-steps N,
-                 --schedule-backend cpu|wasm|webgpu|none, --quick)`,
+                 --schedule-backend cpu|wasm|webgpu|none, --quick,
+                 --software-kernels auto|on|off: webgpu's barrier-free programs on software adapters only (auto, the default),
+                 on every adapter, or on none (tfjs's tiled programs); the same as GROWLAB_SOFTWARE_KERNELS, which the flag overrides)`,
   suite: `the paper's comparisons over seeds, with paired tests: results.json, report.md and plots in DIR
-                (--size tiny|small|deep|lab, --design lab|paper, --seeds K, --out DIR, --backend wasm|cpu|webgpu, --steps N,
+                (--size tiny|small|deep|lab, --design lab|paper|operators, --seeds K, --out DIR, --backend wasm|cpu|webgpu, --steps N,
                  --eval-batches N (validation set; default the size's full set), --margin NATS (non-inferiority; default: from the baseline budget sweep), --gate-margin NATS,
                  --arms A,B,… (a subset; keeps baseline and smallest), --resume, --no-genre, --json)`,
   eval: `genre classification of held-out Brown passages by a trained encoder (fine-tune and linear probe)

@@ -81,7 +81,7 @@ describe('growlab suite', () => {
     [['suite', '--out', 'x', '--eval-batches', '0'], /--eval-batches: expected a positive integer, got "0"/],
     [['suite', '--out', 'x', '--steps', '5'], /steps: must be a whole number of at least 20, got 5/],
     [['suite', '--out', 'x', '--seeds', 'two'], /--seeds: expected a positive integer, got "two"/],
-    [['suite', '--out', 'x', '--design', 'grand'], /--design: unknown value "grand" \(allowed: lab, paper\)/],
+    [['suite', '--out', 'x', '--design', 'grand'], /--design: unknown value "grand" \(allowed: lab, paper, operators\)/],
     [['suite', '--out', 'x', '--margin=-0.1'], /--margin: expected a positive number, got "-0\.1"/],
     [['suite', '--out', 'x', '--gate-margin', 'x'], /--gate-margin: expected a number of nats ≥ 0, got "x"/],
     [['suite', '--out', 'x', '--arms', 'compound,stack'], /--arms: the gate cannot be computed without baseline and smallest .*add baseline,smallest to --arms/],

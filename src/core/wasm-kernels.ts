@@ -6,7 +6,9 @@ type Info = tf.TensorInfo;
 /** The parts of tfjs-backend-wasm 4.22's BackendWasm used here. */
 interface WasmBackend extends tf.KernelBackend {
   dataIdNextNumber: number;
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[] } };
+  makeOutput(shape: number[], dtype: 'float32'): Info;
+  typedArrayFromHeap(t: Info): Float32Array;
   wasm: {
     cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
     tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
@@ -79,6 +81,19 @@ function batchedBySlice(backend: WasmBackend, a: Info, b: Info): Info {
   return out;
 }
 
+/**
+ * tfjs-wasm's _FusedMatMul checks the rank a bias's buffer was made with, not the tensor's own: a
+ * bias that is a reshaped view of a 2-D buffer (as a grown parameter can be) is refused, so such a
+ * bias gets a rank-1 copy (pushed to `temps` to be freed with the call's other temporaries).
+ */
+function rankOneBias(backend: WasmBackend, bias: Info | undefined, temps: Info[]): Info | null {
+  if (!bias || backend.dataIdMap.get(bias.dataId).shape.length === 1) return null;
+  const copy = backend.makeOutput([tf.util.sizeFromShape(bias.shape)], 'float32');
+  backend.typedArrayFromHeap(copy).set(backend.typedArrayFromHeap(bias));
+  temps.push(copy);
+  return copy;
+}
+
 function explicitTranspose(kernelName: string): void {
   const original = tf.getKernel(kernelName, 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
@@ -102,6 +117,8 @@ function explicitTranspose(kernelName: string): void {
       };
       const a = transposeA ? swapped(inputs.a as Info) : (inputs.a as Info);
       const b = transposeB ? swapped(inputs.b as Info) : (inputs.b as Info);
+      const bias = rankOneBias(backend as WasmBackend, inputs.bias as Info | undefined, temps);
+      if (bias) args = { ...args, inputs: { ...inputs, bias } };
       try {
         const batch = a.shape.slice(0, -2);
         const batched = kernelName === 'BatchMatMul' && tf.util.sizeFromShape(batch) > 1 && tf.util.arraysEqual(batch, b.shape.slice(0, -2));
@@ -114,7 +131,7 @@ function explicitTranspose(kernelName: string): void {
           return out;
         }
         if (!transposeA && !transposeB) return original.kernelFunc(args);
-        return original.kernelFunc({ inputs: { ...inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+        return original.kernelFunc({ inputs: { ...args.inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
       } finally {
         for (const t of temps) (backend as tf.KernelBackend).disposeData(t.dataId);
       }

@@ -63,4 +63,19 @@ describe('Node backends', () => {
     }
     await useNodeBackend('cpu');
   }, 60_000);
+
+  // tfjs-wasm checks the rank a bias's buffer was made with: a grown parameter that is a reshaped
+  // view of a 2-D buffer (hidden.tile under MSG made one) failed "only supports rank-1 bias".
+  it('wasm takes a fused matmul bias that is a reshaped view of a 2-D buffer', async () => {
+    await useNodeBackend('wasm');
+    const [got, want] = tf.tidy(() => {
+      const a = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+      const b = tf.tensor2d([[1, 0, 2], [0, 1, -1]]);
+      const bias = tf.reshape(tf.tensor2d([[10, 20, 30]]), [3]);
+      return [tf.fused.matMul({ a, b, bias, transposeB: false }), tf.add(tf.matMul(a, b), tf.tensor1d([10, 20, 30]))];
+    });
+    expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+    tf.dispose([got, want]);
+    await useNodeBackend('cpu');
+  });
 });

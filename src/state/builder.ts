@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { SIZES, defaultLr, labEvalBatches, type NormPlacement, type SizeName } from '../core/model/config.ts';
 import type { GrowthOps, PresetName, StageSpec } from '../core/schedule/spec.ts';
-import { allocateSteps, msgPresetRamp } from '../core/schedule/presets.ts';
+import { allocateSteps, ligoPresetSteps, msgPresetRamp } from '../core/schedule/presets.ts';
 import { DEFAULT_LR_POLICY } from '../core/train/lr.ts';
 import { opsOf, presetDims, shapeKey, withOpsOf, type Dims, type StagePolicies } from './dims.ts';
 import type { BackendRequest } from './session.ts';
@@ -90,9 +90,13 @@ export const useBuilder = create<BuilderState & BuilderActions>((set) => ({
     })),
   setTotalSteps: (totalSteps) =>
     set((s) => {
-      // The msg preset's ramp is a share of the run.
-      const rescaled = s.source === 'preset' && s.preset === 'msg' && Number.isInteger(totalSteps) && totalSteps > 0;
-      const patch = { totalSteps, evalEvery: defaultEvalEvery(totalSteps, s.size), ...(rescaled ? { dims: { ...s.dims, msg: { ...s.dims.msg, ramp: msgPresetRamp(totalSteps) } } } : {}) };
+      // The msg preset's ramp and the ligo preset's operator steps are shares of the run.
+      const rescaled = s.source === 'preset' && Number.isInteger(totalSteps) && totalSteps > 0;
+      const dims =
+        rescaled && s.preset === 'msg' ? { ...s.dims, msg: { ...s.dims.msg, ramp: msgPresetRamp(totalSteps) } }
+        : rescaled && s.preset === 'ligo' ? { ...s.dims, ligo: { ...s.dims.ligo, steps: ligoPresetSteps(totalSteps) } }
+        : null;
+      const patch = { totalSteps, evalEvery: defaultEvalEvery(totalSteps, s.size), ...(dims ? { dims } : {}) };
       if (s.source !== 'hand' || !Number.isInteger(totalSteps) || totalSteps < s.handStages.length) return patch;
       // Hand-edited stages keep their proportions.
       const steps = allocateSteps(s.handStages.map((st) => (Number.isInteger(st.steps) && st.steps > 0 ? st.steps : 1)), totalSteps);

@@ -2,7 +2,7 @@ import { ConfigError } from '../core/errors.ts';
 import { GROWTH_OPERATORS, type GrowthOperator } from '../core/growth/registry.ts';
 import type { ModelConfig } from '../core/model/config.ts';
 import { SIZES } from '../core/model/config.ts';
-import { allocateSteps, factorizeRank, msgPresetRamp } from '../core/schedule/presets.ts';
+import { allocateSteps, factorizeRank, ligoPresetSteps, msgPresetRamp } from '../core/schedule/presets.ts';
 import {
   DEFAULT_HIDDEN_OP,
   DEFAULT_WIDTH_NOISE,
@@ -65,12 +65,22 @@ export interface MsgDim {
   ramp: number;
 }
 
+/**
+ * Learned growth (growth/ligo.ts): an operator option like MSG. On, every growth that changes weights
+ * is made by a linear operator trained for `steps` steps on the grown model's loss (ops.ligoSteps).
+ */
+export interface LigoDim {
+  on: boolean;
+  steps: number;
+}
+
 export interface Dims {
   depth: DepthDim;
   width: WidthDim;
   length: LengthDim;
   hidden: HiddenDim;
   msg: MsgDim;
+  ligo: LigoDim;
 }
 
 export interface StagePolicies {
@@ -80,13 +90,15 @@ export interface StagePolicies {
 
 /**
  * The treatments a preset applies, at its own factors (2, or the cost-matched rank for factorize).
- * `totalSteps` scales the msg preset's ramp (the ramp a toggle switched on starts with, too).
+ * `totalSteps` scales the msg preset's ramp and the ligo preset's operator steps (what a toggle
+ * switched on starts with, too).
  */
 export function presetDims(name: PresetName, target: ModelConfig, totalSteps: number = SIZES.tiny.train.steps): Dims {
-  const depth: DepthDim = { on: name === 'stack' || name === 'depth' || name === 'compound' || name === 'msg', op: 'stack', factor: 2 };
+  const grown = name === 'msg' || name === 'ligo';
+  const depth: DepthDim = { on: name === 'stack' || name === 'depth' || name === 'compound' || grown, op: 'stack', factor: 2 };
   const factorize = name === 'width-factorize';
   const width: WidthDim = {
-    on: name === 'width-share' || factorize || name === 'compound' || name === 'msg',
+    on: name === 'width-share' || factorize || name === 'compound' || grown,
     mode: factorize ? 'factorize' : 'share',
     factor: factorize ? factorizeRank(target) : 2,
     noise: DEFAULT_WIDTH_NOISE,
@@ -97,10 +109,17 @@ export function presetDims(name: PresetName, target: ModelConfig, totalSteps: nu
     factor: 2,
     reduce: 'mean',
   };
-  // Only msg grows d, with the heads (heads.add); otherwise the toggle starts off, at d/2 with every head.
-  const hidden: HiddenDim = name === 'msg' ? { on: true, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 2 } : { on: false, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 1 };
-  const msg: MsgDim = { on: name === 'msg', ramp: Number.isInteger(totalSteps) && totalSteps > 0 ? msgPresetRamp(totalSteps) : 1 };
-  return { depth, width, length, hidden, msg };
+  // Only msg and ligo grow d, with the heads (heads.add); otherwise the toggle starts off, at d/2 with
+  // every head. ligo keeps every head when they are odd (its d/2 then doubles the head dimension), and
+  // grows no d when d is odd, as buildPreset does.
+  const hidden: HiddenDim =
+    name === 'msg' ? { on: true, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 2 }
+    : name === 'ligo' ? { on: target.hidden % 2 === 0, op: DEFAULT_HIDDEN_OP, factor: 2, heads: target.heads % 2 === 0 ? 2 : 1 }
+    : { on: false, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 1 };
+  const steps = Number.isInteger(totalSteps) && totalSteps > 0;
+  const msg: MsgDim = { on: name === 'msg', ramp: steps ? msgPresetRamp(totalSteps) : 1 };
+  const ligo: LigoDim = { on: name === 'ligo', steps: steps ? ligoPresetSteps(totalSteps) : 1 };
+  return { depth, width, length, hidden, msg, ligo };
 }
 
 /** A hidden-size operator a schedule can name: its ops.hidden value and the registry's entry. */
@@ -138,6 +157,7 @@ export function opsOf(d: Dims): GrowthOps {
     widthNoise: d.width.noise,
     ...(d.hidden.op === DEFAULT_HIDDEN_OP ? {} : { hidden: d.hidden.op }),
     ...(d.msg.on ? { msgRamp: d.msg.ramp } : {}),
+    ...(d.ligo.on ? { ligoSteps: d.ligo.steps } : {}),
   };
 }
 
@@ -159,12 +179,14 @@ export function withOpsOf(d: Dims, prev: Dims): Dims {
     width: { ...d.width, noise: prev.width.noise, mode: d.width.mode === 'share' && prev.width.mode === 'random' ? 'random' : d.width.mode },
     length: { ...d.length, reduce: prev.length.reduce },
     hidden: { ...d.hidden, op: prev.hidden.op },
-    // The msg preset brings MSG on; any other keeps the user's choice.
-    msg: d.msg.on ? d.msg : prev.msg,
+    // The msg preset brings MSG on and the ligo preset LiGO; any other keeps the user's choice. The two
+    // cannot be combined (validateSchedule), so a preset bringing one turns the other off.
+    msg: d.msg.on ? d.msg : d.ligo.on ? { ...prev.msg, on: false } : prev.msg,
+    ligo: d.ligo.on ? d.ligo : d.msg.on ? { ...prev.ligo, on: false } : prev.ligo,
   };
 }
 
-/** The preset whose stages these dims produce (stack has its own timing, so never), else custom. */
+/** The preset whose stages these dims produce (stack, msg and ligo have their own timing, so never), else custom. */
 export function matchingPreset(d: Dims, target: ModelConfig): PresetName | 'custom' {
   const key = shapeKey(d);
   const names: PresetName[] = ['baseline', 'depth', 'width-share', 'width-factorize', 'length-truncate', 'length-pool', 'compound'];
@@ -187,7 +209,8 @@ export function validateDims(d: Dims): void {
     factorAtLeast('dims.hidden.factor', d.hidden.factor, 2, 'the hidden growth factor k');
     factorAtLeast('dims.hidden.heads', d.hidden.heads, 1, 'the heads growth factor m');
   }
-  // The ramp's own bounds (and that it fits each stage) are validateSchedule's, on ops.msgRamp.
+  // The ramp's own bounds (and that it fits each stage) are validateSchedule's, on ops.msgRamp; so are
+  // LiGO's steps and its clash with MSG, on ops.ligoSteps.
 }
 
 /**

@@ -35,10 +35,12 @@ export function builderSchedule(s: BuilderState): ScheduleSpec {
   const ops = opsOf(s.dims);
   const spec = buildPreset(s.preset, s.totalSteps, model, {
     ...s.policies, depth: ops.depth, width: ops.width, widthNoise: ops.widthNoise, poolReduce: s.dims.length.reduce,
-    // The toggle decides, for the msg preset too (its schedule without masks when off).
+    // The toggles decide, for the msg and ligo presets too (their stages without masks or LiGO when off).
     msgRamp: ops.msgRamp ?? null,
+    ligoSteps: ops.ligoSteps ?? null,
   });
-  // No preset grows d, but its stages edited by hand ("custom") keep these ops, hidden operator included.
+  // buildPreset takes no hidden operator: the chosen one is added for the presets that grow d (msg,
+  // ligo) and for any preset's stages edited by hand ("custom"), which keep these ops.
   return ops.hidden === undefined ? spec : { ...spec, ops: { ...spec.ops, hidden: ops.hidden } };
 }
 
@@ -71,7 +73,12 @@ function withoutRepeats(issues: FieldIssue[]): FieldIssue[] {
 
 /** The same experiment with a preset's schedule instead (for the queue: same size, steps, seed, operators). */
 export function presetVariant(s: BuilderState, preset: PresetName): BuiltExperiment {
-  // The msg preset is its masks: queued from a builder with MSG off, it brings them on, as choosing it does.
-  const dims = preset === 'msg' && !s.dims.msg.on ? { ...s.dims, msg: presetDims('msg', SIZES[s.size].model, s.totalSteps).msg } : s.dims;
+  // The msg preset is its masks and the ligo preset its learned operator: queued from a builder with
+  // the toggle off, each brings it on, as choosing it does, and the other off (they cannot be combined).
+  const own = presetDims(preset, SIZES[s.size].model, s.totalSteps);
+  const dims =
+    preset === 'msg' ? { ...s.dims, msg: s.dims.msg.on ? s.dims.msg : own.msg, ligo: { ...s.dims.ligo, on: false } }
+    : preset === 'ligo' ? { ...s.dims, ligo: s.dims.ligo.on ? s.dims.ligo : own.ligo, msg: { ...s.dims.msg, on: false } }
+    : s.dims;
   return buildExperiment({ ...s, source: 'preset', preset, dims });
 }

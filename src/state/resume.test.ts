@@ -126,9 +126,10 @@ describe('checkpoint helpers', () => {
     for (const status of ['done', 'failed', 'queued', 'running', 'paused'] as const) expect(canContinue({ ...r, status, checkpointStep: 4 })).toBe(false);
   });
 
-  it('checkpoint interval: every 10 steps for short tiny runs, about 50 per run for long ones, 50+ for big models', () => {
+  it('checkpoint interval: every 10 steps for short tiny runs, about 20 per run for long ones, 50+ for big models', () => {
     expect(checkpointEvery(config(40))).toBe(10);
-    expect(checkpointEvery(config(5000))).toBe(100);
+    expect(checkpointEvery(config(5000))).toBe(250);
+    expect(checkpointEvery(config(300))).toBe(20);
     const lab = { ...config(100), model: SIZES.lab.model };
     // Float32 weights + Adam m and v, counted independently: (V*d + maxLen*d + ... ) is large for the lab size.
     expect(checkpointBytes(lab)).toBeGreaterThan(16 * 2 ** 20);

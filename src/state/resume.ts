@@ -13,12 +13,14 @@ export function checkpointBytes(config: ExperimentConfig): number {
 
 /**
  * Steps between the lab's checkpoints. Each one reads every weight back from the GPU and writes
- * it to IndexedDB, so: about 50 per run, never closer than 10 steps, and for models whose
- * checkpoints pass 16 MB no closer than 50 steps. Growth and the end always checkpoint as well.
+ * it to IndexedDB, whose put copies the bytes on the page's main thread (about 10 ms for a `tiny`
+ * checkpoint, a third of the page's own work while a tiny run trains at 50 per run), so: about 20
+ * per run, never closer than 10 steps, and for models whose checkpoints pass 16 MB no closer than
+ * 50 steps. Growth, the end and a stop always checkpoint as well.
  */
 export function checkpointEvery(config: ExperimentConfig): number {
   const floor = checkpointBytes(config) > 16 * 2 ** 20 ? 50 : 10;
-  const every = Math.max(floor, Math.ceil(config.train.steps / 50));
+  const every = Math.max(floor, Math.ceil(config.train.steps / 20));
   return Math.ceil(every / 10) * 10;
 }
 

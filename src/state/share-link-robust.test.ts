@@ -18,13 +18,14 @@ function linksToDamage(): string[] {
   const links = PRESET_NAMES.map((preset) => encodeShareLink({ ...base, source: 'preset', preset, seed: 7, totalSteps: 300, size: 'small' }));
   const shown = buildExperiment({ ...base, preset: 'compound' }).schedule!;
   links.push(encodeShareLink({ ...base, source: 'hand', handStages: shown.stages, handOps: { ...shown.ops, msgRamp: 3 } }));
+  links.push(encodeShareLink({ ...base, source: 'hand', handStages: shown.stages, handOps: { ...shown.ops, hidden: 'fpi', ligoSteps: 4 } }));
   return links;
 }
 
 const ODD = ['', 'x', '0', '-1', '1e309', 'NaN', 'Infinity', '__proto__', 'constructor', 'prototype', '%', '%zz', '%E0%A4%A',
   'a%0Ab', '1_2_3', 'on_x_y_z', 'off', 'custom', 'tiny', '99999999999999999999', '0.5', `${'9'.repeat(400)}`, '[]', '{}', 'null'];
 const KEYS = ['v', 'size', 'norm', 'seed', 'backend', 'steps', 'lr', 'evalEvery', 'evalBatches', 'lrPolicy', 'optPolicy', 'source',
-  'preset', 'depth', 'width', 'length', 'hidden', 'msg', 'stages', 'ops', '__proto__', 'constructor', 'toString', 'x'];
+  'preset', 'depth', 'width', 'length', 'hidden', 'msg', 'ligo', 'stages', 'ops', '__proto__', 'constructor', 'toString', 'x'];
 
 type Damage = { kind: 'set' | 'drop' | 'repeat' | 'add' | 'cut'; at: number; key: string; value: string };
 const damage = fc.record({

@@ -34,6 +34,7 @@ function expectedKeys(s: BuilderState): string[] {
     ['length', s.dims.length, d.dims.length],
     ['hidden', s.dims.hidden, d.dims.hidden],
     ['msg', s.dims.msg, d.dims.msg],
+    ['ligo', s.dims.ligo, d.dims.ligo],
     ['stages', s.handStages, d.handStages],
     ['ops', s.handOps, d.handOps],
   ];

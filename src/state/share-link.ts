@@ -25,14 +25,15 @@ import { describeIssue } from './issue.ts';
  *   hidden=<on|off>_<hidden op>_<factor k>_<heads factor m>    e.g. hidden=on_tile_4_2 (d/4 and H/2, then d and H)
  *   stages=<stage>~<stage>… (or `none`), each stage
  *     <layers>_<ffnDiv>_<ffnRank>_<full|truncate|pool>_<lengthFactor>_<mean|max>_<steps>_<lrPolicy>_<optPolicy>[_<hiddenDiv>_<headsDiv>]
- *   ops=<depth op>_<share|random>_<noise>[_<hidden op>][_msg<ramp>]   (operators of hand-edited stages)
+ *   ops=<depth op>_<share|random>_<noise>[_<hidden op>][_msg<ramp>][_ligo<steps>]   (operators of hand-edited stages)
  *   msg=<on|off>_<ramp>                                e.g. msg=on_20 (masked structural growth, ramp of 20 steps)
- * The bracketed tails (d and heads growth, MSG's ramp) are written only when a stage sets hiddenDiv or
- * headsDiv, or the ops name a hidden operator or an MSG ramp; without them the value is exactly what
- * v3 wrote before d could grow, so they need no new version: every older link reads as it did. The
- * `hidden` and `msg` keys (the Grow hidden and MSG toggles) are new in the same way: a link leaving
- * one out has the toggle's default, as every link written before it did, and a GrowLab without it
- * skips it with a warning.
+ *   ligo=<on|off>_<steps>                              e.g. ligo=on_10 (learned growth operator, trained 10 steps)
+ * The bracketed tails (d and heads growth, MSG's ramp, LiGO's steps) are written only when a stage sets
+ * hiddenDiv or headsDiv, or the ops name a hidden operator, an MSG ramp or LiGO steps; without them the
+ * value is exactly what v3 wrote before d could grow, so they need no new version: every older link
+ * reads as it did. The `hidden`, `msg` and `ligo` keys (the Grow hidden, MSG and LiGO toggles) are new
+ * in the same way: a link leaving one out has the toggle's default, as every link written before it
+ * did, and a GrowLab without it skips it with a warning.
  * Numbers are JavaScript's shortest round-trip form; `NaN` stands for an emptied number field, so
  * a half-edited builder still round-trips (the builder then shows what is wrong, as it did before).
  *
@@ -79,8 +80,10 @@ const LENGTH_SHAPE = 'on|off_mode_factor_reduce (e.g. on_pool_2_mean)';
 const HIDDEN_SHAPE = 'on|off_op_factor_heads (e.g. on_tile_4_2)';
 const STAGE_SHAPE =
   'layers_ffnDiv_ffnRank_length_lengthFactor_poolReduce_steps_lrPolicy_optPolicy, optionally then _hiddenDiv_headsDiv (e.g. 4_1_0_full_1_mean_100_reset_fresh or 4_1_0_full_1_mean_100_reset_fresh_2_1)';
-const OPS_SHAPE = 'depthOp_widthOp_noise, optionally then _hiddenOp and _msg<ramp> (e.g. stack_share_0, stack_share_0_tile or stack_share_0_tile_msg20)';
+const OPS_SHAPE =
+  'depthOp_widthOp_noise, optionally then _hiddenOp, _msg<ramp> and _ligo<steps> (e.g. stack_share_0, stack_share_0_tile, stack_share_0_tile_msg20 or stack_share_0_ligo10)';
 const MSG_SHAPE = 'on|off_ramp (e.g. on_20)';
+const LIGO_SHAPE = 'on|off_steps (e.g. on_10)';
 const SOURCES: readonly ScheduleSource[] = ['preset', 'dims', 'hand'];
 
 function encodeStage(st: StageSpec): string {
@@ -115,19 +118,32 @@ function decodeStage(key: string, text: string): StageSpec {
   };
 }
 
-/** The ramp's tail field is told from a hidden operator by its prefix. */
+/** The ramp's and LiGO's tail fields are told from a hidden operator (and each other) by their prefixes. */
 const MSG_TAIL = 'msg';
+const LIGO_TAIL = 'ligo';
 
 function encodeOps(o: GrowthOps): string {
-  return [o.depth, o.width, o.widthNoise, ...(o.hidden === undefined ? [] : [o.hidden]), ...(o.msgRamp === undefined ? [] : [`${MSG_TAIL}${o.msgRamp}`])].join('_');
+  return [
+    o.depth,
+    o.width,
+    o.widthNoise,
+    ...(o.hidden === undefined ? [] : [o.hidden]),
+    ...(o.msgRamp === undefined ? [] : [`${MSG_TAIL}${o.msgRamp}`]),
+    ...(o.ligoSteps === undefined ? [] : [`${LIGO_TAIL}${o.ligoSteps}`]),
+  ].join('_');
 }
 
 function decodeOps(text: string): GrowthOps {
   const parts = text.split('_');
-  if (parts.length < 3 || parts.length > 5) throw new ConfigError('ops', `"${text}" should have 3 to 5 parts, ${OPS_SHAPE}`);
+  if (parts.length < 3 || parts.length > 6) throw new ConfigError('ops', `"${text}" should have 3 to 6 parts, ${OPS_SHAPE}`);
   const [depth, width, noise, ...tail] = parts;
-  const ramp = tail.length > 0 && tail[tail.length - 1].startsWith(MSG_TAIL) ? tail.pop()!.slice(MSG_TAIL.length) : undefined;
-  if (tail.length > 1) throw new ConfigError('ops', `"${text}" has ${tail.length} fields after the noise where at most a hidden operator and an MSG ramp go, ${OPS_SHAPE}`);
+  // In the order encodeOps writes them, from the end: LiGO's steps, then MSG's ramp.
+  const popTail = (prefix: string) => (tail.length > 0 && tail[tail.length - 1].startsWith(prefix) ? tail.pop()!.slice(prefix.length) : undefined);
+  const ligo = popTail(LIGO_TAIL);
+  const ramp = popTail(MSG_TAIL);
+  if (tail.length > 1) {
+    throw new ConfigError('ops', `"${text}" has ${tail.length} fields after the noise where at most a hidden operator and an MSG ramp (then LiGO steps) go, ${OPS_SHAPE}`);
+  }
   const [hidden] = tail;
   return {
     depth: oneOf('ops.depth', depth, DEPTH_OP_NAMES),
@@ -135,6 +151,7 @@ function decodeOps(text: string): GrowthOps {
     widthNoise: num('ops.noise', noise),
     ...(hidden === undefined ? {} : { hidden: oneOf('ops.hidden', hidden, HIDDEN_OP_NAMES) }),
     ...(ramp === undefined ? {} : { msgRamp: num('ops.msgRamp', ramp) }),
+    ...(ligo === undefined ? {} : { ligoSteps: num('ops.ligoSteps', ligo) }),
   };
 }
 
@@ -225,6 +242,14 @@ const CODECS: readonly Codec[] = [
     read: (t, s) => {
       const [on, ramp] = fields('msg', t, 2, MSG_SHAPE);
       s.dims = { ...s.dims, msg: { on: onOff('msg', on), ramp: num('msg.ramp', ramp) } };
+    },
+  },
+  {
+    key: 'ligo',
+    write: ({ dims: { ligo: l } }) => [l.on ? 'on' : 'off', l.steps].join('_'),
+    read: (t, s) => {
+      const [on, steps] = fields('ligo', t, 2, LIGO_SHAPE);
+      s.dims = { ...s.dims, ligo: { on: onOff('ligo', on), steps: num('ligo.steps', steps) } };
     },
   },
   {

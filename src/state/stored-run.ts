@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GENRE_TASKS } from '../core/eval/genre-data.ts';
-import { experimentConfigSchema, experimentFlops } from '../core/run/config.ts';
+import { experimentConfigSchema, experimentFlops, validateSettings } from '../core/run/config.ts';
 import { count, fraction, nonNegative } from '../core/schema/numbers.ts';
 import { parseFormat } from '../core/schema/parse.ts';
 import { growthEventRecordSchema, runSummarySchema, stageRecordSchema, stepMetricsSchema, validationPointSchema } from '../core/train/record.ts';
@@ -46,6 +46,9 @@ export function readStoredRun(stored: unknown, index: number): StoredRun {
   const label = (asJson as { run?: { label?: unknown } } | null)?.run?.label;
   parseFormat(storedRunSchema, asJson, { format: 'stored run', file: typeof label === 'string' ? `"${label}"` : `#${index + 1}` });
   const { run, createdAt } = stored as StoredRun;
+  // The memory ceilings before the plan: a damaged layer count of 1e9 would make the plan's
+  // per-layer arrays fill the page's heap.
+  validateSettings(run.config);
   return { run: { ...run, plan: experimentFlops(run.config) } as Run, createdAt };
 }
 

@@ -13,13 +13,16 @@ import { useRunsShown } from './useRunsShown.ts';
 
 /** Live loss, learning-rate and throughput curves of every run, overlaid, one colour per run. */
 export function Charts() {
-  const runs = useRunsShown(250);
+  // A recharts redraw is 15-40 ms of main-thread work (its store re-renders synchronously in the
+  // commit's effects, which time slicing cannot split), so the charts redraw at most twice a second
+  // and the small ones, which say less per redraw, once a second, each in a task of its own.
+  const runs = useRunsShown(500);
   const hidden = useCompare((s) => s.hidden);
   const compared = useMemo(() => runs.filter((r) => !hidden.includes(r.id)), [runs, hidden]);
   const xAxis = useView((s) => s.xAxis);
   // The small charts follow the loss curve a little later, each in a frame of its own.
-  const lrRuns = useLater(compared, 240);
-  const tpsRuns = useLater(compared, 300);
+  const lrRuns = useLater(compared, 240, 1000);
+  const tpsRuns = useLater(compared, 380, 1000);
   return (
     <div className="charts">
       <LossPanel runs={compared} xAxis={xAxis} />

@@ -24,11 +24,12 @@ export function DimensionToggles() {
       length: { ...dims.length, ...patch.length },
       hidden: { ...dims.hidden, ...patch.hidden },
       msg: { ...dims.msg, ...patch.msg },
+      ligo: { ...dims.ligo, ...patch.ligo },
     });
   // Stage-shape problems of a generated schedule come from the toggles' factors.
   const generated = source !== 'hand';
   const err = (own: string, stageField: RegExp) => issueFor(issues, own) ?? (generated ? issueFor(issues, stageField) : null);
-  const { depth, width, length, hidden, msg } = dims;
+  const { depth, width, length, hidden, msg, ligo } = dims;
   const hiddenOps = hiddenOperators();
 
   return (
@@ -195,8 +196,31 @@ export function DimensionToggles() {
       </div>
       <p className="hint">
         {msg.on
-          ? `New layers, FFN units and heads are multiplied by a mask that ramps from 0 to 1 over ${msg.ramp} steps after each growth, so every growth starts from the same function (pre- and post-LN); then the mask is gone. ${MSG_LEFT_OUT['hidden.*']}`
+          ? `New layers, FFN units, heads and head-dimension units are multiplied by a mask that ramps from 0 to 1 over ${msg.ramp} steps after each growth (LayerNorms weigh new units by it), so every growth starts from the same function (pre- and post-LN); then the mask is gone. Length growth is not masked: ${MSG_LEFT_OUT['length.*']}`
           : 'Off: growth operators act as described above.'}
+      </p>
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={ligo.on} onChange={(e) => update({ ligo: { on: e.target.checked } })} />
+          Learned growth (LiGO)
+        </label>
+        <div className="grid2">
+          <NumberField
+            label="LiGO operator steps"
+            value={ligo.steps}
+            step={1}
+            min={1}
+            disabled={!ligo.on}
+            hint="trained inside each growth"
+            onChange={(steps) => update({ ligo: { steps } })}
+            error={issueFor(issues, 'ops.ligoSteps')}
+          />
+        </div>
+      </div>
+      <p className="hint">
+        {ligo.on
+          ? `Every growth of depth, width or d is a learned linear expansion of the small model's weights, trained for ${ligo.steps} steps on the MLM loss inside the growth, instead of the operators above; those steps' FLOPs are counted in the schedule's cost.`
+          : 'Off: growths use the operators above.'}
       </p>
       {source === 'hand' ? <p className="hint">The stages below are edited by hand; changing a toggle or factor rebuilds them.</p> : null}
     </fieldset>

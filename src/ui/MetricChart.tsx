@@ -46,16 +46,19 @@ export const MetricChart = memo(function MetricChart({ title, lines, xLabel, hei
   return (
     <ResponsiveContainer width="100%" height={height}>
       <LineChart margin={MARGIN} title={title} desc={chartSummary(lines, xLabel, yFormat)}>
-        <CartesianGrid strokeDasharray="3 3" />
+        {/* Horizontal lines only: the vertical ones move with every new step, and the grid is recharts' costliest part to redraw. */}
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis
           type="number"
           dataKey="x"
           domain={['dataMin', 'dataMax']}
           tickFormatter={shortNumber}
           allowDuplicatedCategory={false}
+          // Every tick of the axis' few (tickCount 5): the default "preserveEnd" measures each tick's text in the DOM, a forced layout per tick per redraw.
+          interval={0}
           label={{ value: xLabel, position: 'insideBottom', offset: -10 }}
         />
-        <YAxis type="number" domain={['auto', 'auto']} tickFormatter={yFormat} width={48} />
+        <YAxis type="number" domain={['auto', 'auto']} tickFormatter={yFormat} width={48} interval={0} />
         <Tooltip
           isAnimationActive={false}
           formatter={(v) => (typeof v === 'number' ? yFormat(v) : String(v))}

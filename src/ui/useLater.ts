@@ -1,26 +1,30 @@
 import { startTransition, useEffect, useRef, useState } from 'react';
 
 /**
- * The value `ms` after each change, every change shown in order (unlike a debounce, a steady
- * stream still gets through). Charts fed the same data this way redraw in separate frames, where
- * one frame redrawing all of them would be a long task on the page's main thread.
+ * The value `ms` after a change, and at most once every `everyMs` (the latest value wins; a steady
+ * stream still gets through, unlike a debounce). Charts fed the same data this way redraw in
+ * separate tasks, where one task redrawing all of them would be a long task on the main thread.
  */
-export function useLater<T>(value: T, ms: number): T {
+export function useLater<T>(value: T, ms: number, everyMs = 0): T {
   const [shown, setShown] = useState(value);
-  const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
+  const latest = useRef(value);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const last = useRef(0);
+  latest.current = value;
+  useEffect(
+    () => () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+    },
+    [],
+  );
   useEffect(() => {
-    const pending = timers.current;
-    return () => {
-      for (const t of pending) clearTimeout(t);
-      pending.clear();
-    };
-  }, []);
-  useEffect(() => {
-    const t = setTimeout(() => {
-      timers.current.delete(t);
-      startTransition(() => setShown(value));
-    }, ms);
-    timers.current.add(t);
-  }, [value, ms]);
+    if (timer.current !== null) return;
+    const wait = Math.max(0, last.current + everyMs - performance.now()) + ms;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      last.current = performance.now();
+      startTransition(() => setShown(latest.current));
+    }, wait);
+  }, [value, ms, everyMs]);
   return shown;
 }

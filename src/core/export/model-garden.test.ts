@@ -129,6 +129,7 @@ describe('modelGardenConfig: growth treatments as grow_bert keys', () => {
     expect(gardenPlan(experiment('small', 'compound', { widthNoise: 0 })).notes).toEqual([]);
     expect(gardenPlan(experiment('small', 'stack')).notes).toEqual([]);
     expect(gardenPlan(experiment('small', 'stack', { msgRamp: 10 })).notes).toEqual([expect.stringMatching(/^MSG \(masked structural growth, ramp 10 steps\): .*MSG is not reproduced$/)]);
+    expect(gardenPlan(experiment('small', 'stack', { ligoSteps: 7 })).notes).toEqual([expect.stringMatching(/^LiGO \(a learned growth operator, trained 7 steps at each growth\): .*LiGO is not reproduced$/)]);
     // d and heads growth has no key in the export: said, with the stages' sizes.
     const stack = experiment('small', 'stack');
     const grown = { ...stack, schedule: { ...stack.schedule, stages: stack.schedule.stages.map((st, i) => (i === 0 ? { ...st, shape: { ...st.shape, hiddenDiv: 2 } } : st)) } };

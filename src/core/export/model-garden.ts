@@ -204,6 +204,11 @@ export function gardenPlan(cfg: ExperimentConfig, scale: GardenScale = {}): Gard
       `MSG (masked structural growth, ramp ${schedule.ops.msgRamp} steps): grow_bert and Model Garden have no growth masks, so each growth there changes the function at once instead of ramping the new layers, units and heads in from 0; share's copies are tiled and divided by k, not kept whole; MSG is not reproduced`,
     );
   }
+  if (schedule.ops.ligoSteps !== undefined) {
+    notes.push(
+      `LiGO (a learned growth operator, trained ${schedule.ops.ligoSteps} steps at each growth): grow_bert and Model Garden grow by fixed copies (transform_model) and have no learned width and depth expansions nor a training loop for them, so each growth there is a plain copy and costs no extra steps; LiGO is not reproduced`,
+    );
+  }
   if (stages.some((s, i) => i > 0 && s.optPolicy === 'carry')) notes.push('optimizer "carry": grow_bert builds a new optimizer at every stage, so Adam moments are always dropped');
   if (model.norm === 'pre') notes.push("pre-LN: Model Garden's BERT encoder and grow_bert's small encoder are post-LN; the exported model is post-LN");
   stages.forEach((s, i) => {

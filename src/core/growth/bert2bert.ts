@@ -149,7 +149,9 @@ interface WidthCounts {
   heads: Int32Array[];
 }
 
-function axisPlans(name: string, roles: (DRole | null)[], maps: WidthMaps, counted: WidthCounts, from: ModelConfig, to: ModelConfig): (AxisPlan | null)[] {
+function axisPlans(
+  name: string, roles: (DRole | null)[], maps: WidthMaps, counted: WidthCounts, from: ModelConfig, to: ModelConfig, msg: boolean,
+): (AxisPlan | null)[] {
   const layer = /^layers\.(\d+)\./.exec(name);
   const isQ = /\.attn\.q\.(kernel|bias)$/.test(name);
   const isMlmLn = /^mlm\.ln\./.test(name);
@@ -164,6 +166,8 @@ function axisPlans(name: string, roles: (DRole | null)[], maps: WidthMaps, count
     const counts = head ? counted.heads[Number(layer![1])] : counted.stream;
     // [weight factor, gradient factor] for a unit with n copies (the table above).
     const factors = (n: number): [number, number] => {
+      // MSG: the mask, not a division, keeps the copies from adding to the old units (growth/msg.ts).
+      if (msg) return [1, 1];
       if (role === 'in' || role === 'headIn') return [1 / n, 1];
       if (role === 'out') return isMlmLn ? [1 / n, 1] : [1, 1 / n];
       return isQ ? [r / n, 1 / r] : [1, 1 / n];
@@ -200,6 +204,9 @@ function upperName(name: string, layers: number): string | null {
  * FPI or AKI from `from` to `to` (same heads, larger d) with the given maps (drawWidthMaps for a
  * run; tests inject their own). Returns new maps; the inputs are neither changed nor disposed.
  * With `adam` null no state is made. hidden.ts's checkHiddenGrowth validates the configs.
+ * `msg` (MSG, growth/msg.ts): every factor is 1, so copies are not divided by their counts (nor W_q
+ * scaled by r, nor mlm.ln divided), because the forward pass masks the new units instead; old
+ * entries keep their moments and new ones (new along any axis) start at zero.
  */
 export function growBert2Bert(
   params: Params,
@@ -208,13 +215,14 @@ export function growBert2Bert(
   to: ModelConfig,
   op: Bert2BertOp,
   maps: WidthMaps,
+  msg = false,
 ): { params: Params; adam: AdamState | null } {
   checkMaps(maps, from, to);
   const counted: WidthCounts = { stream: copyCounts(maps.stream, from.hidden), heads: maps.heads.map((m) => copyCounts(m, from.hidden)) };
   return growEach(params, adam, 'growBert2Bert', (name, p, pm, pv) => {
     const roles = dRoles(name);
     checkDAxes('growBert2Bert', name, p, roles, from.hidden);
-    const plans = axisPlans(name, roles, maps, counted, from, to);
+    const plans = axisPlans(name, roles, maps, counted, from, to, msg);
     const outAxes = roles.flatMap((role, i) => (role === 'out' || role === 'headOut' ? [i] : []));
     if (outAxes.length > 1) throw new Error(`growBert2Bert: "${name}" has ${outAxes.length} output-side d axes`);
     const upper = op === 'aki' && outAxes.length === 1 ? upperName(name, from.layers) : null;
@@ -232,10 +240,20 @@ export function growBert2Bert(
         return tf.add(tf.mul(expand(own, plans, use, squared), tf.sub(1, mask)), tf.mul(expand(up, plans, use, squared), mask));
       });
     };
+    // MSG: new entries (new along any d axis) start at zero moments, as their gradient at m = 0 is zero.
+    const oldOnly = (t: tf.Tensor | null) =>
+      t && msg
+        ? tf.tidy(() => plans.reduce((x, pl, axis) => (pl ? tf.mul(x, tf.tensor(pl.fresh.map((f) => 1 - f), x.shape.map((n, i) => (i === axis ? n : 1)))) : x), t))
+        : t;
+    const after = (t: tf.Tensor | null) => {
+      const kept = oldOnly(t);
+      if (kept !== t) t?.dispose();
+      return kept;
+    };
     return {
       value: grow(p, (n) => params.get(n), 'weight')!,
-      m: grow(pm, (n) => adam?.m.get(n), 'grad'),
-      v: grow(pv, (n) => adam?.v.get(n), 'grad', true),
+      m: after(grow(pm, (n) => adam?.m.get(n), 'grad')),
+      v: after(grow(pv, (n) => adam?.v.get(n), 'grad', true)),
     };
   });
 }

@@ -166,6 +166,9 @@ describe('registry', () => {
       'hidden.tile', 'length.pool', 'length.truncate', 'width.factorize', 'width.random', 'width.share',
       // MSG variants (growth/msg.ts).
       'depth.identity+msg', 'depth.interleave+msg', 'depth.random+msg', 'depth.stack+msg', 'heads.add+msg', 'width.random+msg', 'width.share+msg',
+      'hidden.aki+msg', 'hidden.fpi+msg', 'hidden.random+msg', 'hidden.tile+msg',
+      // LiGO (growth/ligo.ts): one operator for the whole growth event.
+      'ligo',
     ].sort());
     expect(growthOperator('hidden.tile').preserving).toBe('always');
     expect(growthOperator('heads.add').preserving).toBe('always');
@@ -173,7 +176,7 @@ describe('registry', () => {
     // Uneven copy counts change LayerNorm's statistics (growth/bert2bert.ts): no exact claim.
     expect(growthOperator('hidden.fpi').preserving).toBe('never');
     expect(growthOperator('hidden.aki').preserving).toBe('never');
-    for (const o of GROWTH_OPERATORS) expect(o.id.startsWith(`${o.dimension}.`)).toBe(true);
+    for (const o of GROWTH_OPERATORS) expect(o.dimension === 'all' ? o.id === 'ligo' : o.id.startsWith(`${o.dimension}.`)).toBe(true);
     expect(growthOperator('depth.identity').preserving).toBe('pre-ln-only');
     expect(growthOperator('width.share').preserving).toBe('always');
     expect(growthOperator('depth.stack').preserving).toBe('never');
@@ -210,5 +213,7 @@ describe('registry', () => {
     expect(ids({}, { hidden: 16, heads: 4 })).toEqual(['heads.add']);
     expect(ids({}, { hidden: 32, heads: 4 })).toEqual(['hidden.tile', 'heads.add']);
     expect(ids({}, { layers: 4 })).toEqual([]);
+    // Under MSG both steps are masked.
+    expect(ids({}, { hidden: 32, heads: 4 }, { ...stackShare, hidden: 'aki', msgRamp: 3 })).toEqual(['hidden.aki+msg', 'heads.add+msg']);
   });
 });

@@ -71,8 +71,9 @@ function checkMatches(params: Params, adam: AdamState | null, cfg: ModelConfig):
  * a growth check first); with `adam` null (optimizer policy "fresh") the returned state is null. Carried state keeps its
  * step: bias correction is then ≈ 1, so parameters that start with zero moments take a first step
  * of about lr·(1−β1)/√(1−β2) ≈ 3·lr per element (MSG-style zero padding) unless the stage warms up again.
- * With ops.msgRamp set, width and heads build MSG's weights (growth/msg.ts); the mask itself is the
- * forward pass's (msgStructure says what it covers).
+ * With ops.msgRamp set, the head dimension, heads and width build MSG's weights (growth/msg.ts); the
+ * mask itself is the forward pass's (msgStructure says what it covers). ops.ligoSteps is not read here: under LiGO the
+ * Experiment makes every growth that changes weights with growByLigo (growth/ligo-train.ts).
  */
 export function growModel(
   params: Params,
@@ -116,7 +117,7 @@ export function growModel(
     const { headDim, heads } = dims;
     if (headDim) {
       const next = { ...cfg, hidden: headDim.hidden };
-      apply(next, (g, c) => growHidden(g.params, g.adam, c, next, { op: ops.hidden ?? DEFAULT_HIDDEN_OP, rng }));
+      apply(next, (g, c) => growHidden(g.params, g.adam, c, next, { op: ops.hidden ?? DEFAULT_HIDDEN_OP, rng, msg }));
     }
     if (heads) {
       const next = { ...cfg, hidden: heads.hidden, heads: heads.heads };

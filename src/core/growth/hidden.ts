@@ -79,6 +79,42 @@ export interface HiddenOptions {
   op: HiddenGrowthOp;
   /** Seeds the fresh values of `random` and the copy maps of `fpi` and `aki`. */
   rng: Rng;
+  /**
+   * MSG mode (growth/msg.ts): the forward pass masks the new units (hiddenNewUnits), so no weight is
+   * rescaled to make the copies add up: tile and fpi copy units as they are (no ÷k or ÷count, no
+   * 1/√k or r on W_q, no ÷ on mlm.ln), aki takes its new output units from the layer above as they
+   * are, random is unchanged. Old units keep their weights and moments; new entries start with zero
+   * moments (at m = 0 their gradient is zero).
+   */
+  msg?: boolean;
+}
+
+/**
+ * Which units of the grown stream (d' = H·d_h') and of each head (d_h') are new, 1 = new, per
+ * operator, from where each puts the old units: tile interleaves (old unit i → k·i … k·i + k − 1,
+ * the first of which MSG takes as the old unit, the others as copies); fpi and aki keep the stream's
+ * old units first (j < d) and each head's first d_h units old; random keeps each head's first d_h
+ * units old on every axis, the stream's included (placeInHeads).
+ */
+export function hiddenNewUnits(op: HiddenGrowthOp, heads: number, dh: number, dh2: number): { stream: number[]; head: number[] } {
+  const k = dh2 / dh;
+  const head = Array.from({ length: dh2 }, (_, a) => (op === 'tile' ? a % k !== 0 : a >= dh) ? 1 : 0);
+  const stream = Array.from({ length: heads * dh2 }, (_, j) => {
+    if (op === 'tile') return j % k !== 0 ? 1 : 0;
+    if (op === 'random') return j % dh2 >= dh ? 1 : 0;
+    return j >= heads * dh ? 1 : 0;
+  });
+  return { stream, head };
+}
+
+/**
+ * Zeroes the entries of t that are new along any of `axes` (every one of size d', whose units
+ * `isNew` marks: tile's stream and head axes share one pattern).
+ */
+function zeroNew(t: tf.Tensor, axes: number[], isNew: readonly number[]): tf.Tensor {
+  return tf.tidy(() =>
+    axes.reduce((x, axis) => tf.mul(x, tf.tensor(isNew.map((n) => 1 - n), x.shape.map((n, i) => (i === axis ? n : 1)))), tf.clone(t)),
+  );
 }
 
 /** The extra factor c a parameter's tiled value is used with (see above). */
@@ -117,6 +153,17 @@ export function growHidden(
 ): { params: Params; adam: AdamState | null } {
   const k = checkHiddenGrowth(from, to, o.op);
   const d = from.hidden;
+  if (o.op === 'tile' && o.msg) {
+    // Stream and head axes interleave alike (d_h' = k·d_h), so one pattern serves both.
+    const { stream: isNew } = hiddenNewUnits('tile', from.heads, d / from.heads, to.hidden / to.heads);
+    return growEach(params, adam, 'growHidden', (name, p, pm, pv) => {
+      const roles = dRoles(name);
+      checkDAxes('growHidden', name, p, roles, d);
+      const axes = axesWith(roles, ['in', 'out', 'headIn', 'headOut']);
+      const old = (t: tf.Tensor) => tf.tidy(() => zeroNew(repeatAxes(t, axes, k), axes, isNew));
+      return { value: repeatAxes(p, axes, k), m: pm && old(pm), v: pv && old(pv) };
+    });
+  }
   if (o.op === 'tile') {
     return growEach(params, adam, 'growHidden', (name, p, pm, pv) => {
       const roles = dRoles(name);
@@ -127,7 +174,7 @@ export function growHidden(
       return { value: grow(p, f.weight), m: pm && grow(pm, f.grad), v: pv && grow(pv, f.grad * f.grad) };
     });
   }
-  if (o.op === 'fpi' || o.op === 'aki') return growBert2Bert(params, adam, from, to, o.op, drawWidthMaps(from, to, o.rng));
+  if (o.op === 'fpi' || o.op === 'aki') return growBert2Bert(params, adam, from, to, o.op, drawWidthMaps(from, to, o.rng), o.msg ?? false);
   const fresh = initParams(to, o.rng.nextUint32());
   try {
     return growEach(params, adam, 'growHidden', (name, p, pm, pv) => {

@@ -1,8 +1,10 @@
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
+import { ligoGrows } from './ligo-plan.ts';
 import { DEFAULT_HIDDEN_OP, stageModelConfig, type GrowthOps, type StageShape } from '../schedule/spec.ts';
 
-export type GrowthDimension = 'depth' | 'width' | 'length' | 'hidden' | 'heads';
+/** 'all': an operator that makes a whole growth event at once, whatever dimensions change (LiGO). */
+export type GrowthDimension = 'depth' | 'width' | 'length' | 'hidden' | 'heads' | 'all';
 /** Whether the grown model computes the same function: pre-ln-only holds for pre-LN blocks alone. */
 export type Preservation = 'always' | 'pre-ln-only' | 'never';
 
@@ -164,21 +166,25 @@ const PLAIN_OPERATORS: readonly GrowthOperator[] = [
  * has one (MSG_VARIANT_OF).
  */
 export const MSG_LEFT_OUT: Readonly<Record<string, string>> = {
-  'hidden.*':
-    'New head-dimension units enter every LayerNorm\'s mean and variance and the scores\' 1/√d_h, so masking them ' +
-    'exactly needs a mask-weighted LayerNorm at every norm and a ramped score scale, a second path through the fused ' +
-    'kernels; hidden.tile preserves without a mask, and fpi, aki and random stay unmasked under MSG.',
   'width.factorize': 'W := A·B adds no units (a widening that follows it is masked as width.share or width.random).',
   'length.*': 'No weights or units are added; the input changes, which no mask on the model can hide.',
 };
 
-const MSG_VARIANT_OF = ['depth.stack', 'depth.interleave', 'depth.identity', 'depth.random', 'width.share', 'width.random', 'heads.add'];
+const MSG_VARIANT_OF = [
+  'depth.stack', 'depth.interleave', 'depth.identity', 'depth.random', 'width.share', 'width.random',
+  'hidden.tile', 'hidden.fpi', 'hidden.aki', 'hidden.random', 'heads.add',
+];
 
 /** How each dimension's MSG variant masks, for the variants' descriptions. */
 const MSG_HOW: Partial<Record<GrowthDimension, string>> = {
   depth: 'each new layer\'s output is x + m·(block(x) − x), so at m = 0 the whole block, LayerNorms included, is bypassed (pre- and post-LN)',
   width: 'new FFN units\' activations are multiplied by m before W2; old units keep W2 undivided (share\'s copies are split by (1 + ε·z))',
   heads: 'new heads get fresh W_o rows and their context is multiplied by m before W_o (the stream is repeated as in heads.add)',
+  hidden:
+    'the new head-dimension units (tile\'s extra copies, the units past the old d_h in each head otherwise) are weighed by m: ' +
+    'every LayerNorm takes its mean and variance with weights m on them and multiplies their output by m, q\'s and the ' +
+    'context\'s new units are multiplied by m, and the score scale is 1/√(d_h + m·(d_h\' − d_h)); no weight is rescaled ' +
+    '(copies are not divided), so at m = 0 the old units compute the old model exactly (pre- and post-LN)',
 };
 
 function msgVariant(plain: GrowthOperator): GrowthOperator {
@@ -196,9 +202,29 @@ function msgVariant(plain: GrowthOperator): GrowthOperator {
   };
 }
 
+/**
+ * LiGO (growth/ligo.ts) replaces the depth, width, hidden and heads operators of a growth event.
+ * Not preserving: its initial operator is depth.stack + width.share + hidden.tile (stack already
+ * changes the function), and the trained operator is whatever lowered the grown model's loss.
+ */
+export const LIGO_OPERATOR: GrowthOperator = {
+  id: 'ligo',
+  dimension: 'all',
+  name: 'LiGO (learned growth)',
+  preserving: 'never',
+  description:
+    'Learning to grow (Wang et al. 2023): the grown weights are a learned linear map of the small model\'s — per space ' +
+    '(the residual stream, each layer\'s attention and FFN) an input- and an output-side expansion, W\' = A·W·Bᵀ, and per ' +
+    'parameter kind a mix of the small layers for each new layer. It starts as depth.stack + width.share + hidden.tile ' +
+    '(new heads copy old ones and are not read by W_o), with a small symmetric split so copies can separate, and trains ' +
+    'for ops.ligoSteps AdamW steps on the grown model\'s MLM loss; those steps\' FLOPs and time are counted. The grown ' +
+    'model starts with fresh optimizer moments.',
+};
+
 export const GROWTH_OPERATORS: readonly GrowthOperator[] = [
   ...PLAIN_OPERATORS,
   ...MSG_VARIANT_OF.map((id) => msgVariant(PLAIN_OPERATORS.find((o) => o.id === id)!)),
+  LIGO_OPERATOR,
 ];
 
 /** The operator with this id; ConfigError listing the valid ids otherwise. */
@@ -211,15 +237,21 @@ export function growthOperator(id: string): GrowthOperator {
 /**
  * The operators one growth event from stage shape `from` to `to` applies, in the order growModel
  * applies them (factorized → dense, head dimension, heads, FFN width, depth), then the length
- * changes. `target` turns the shapes' d and heads divisors into sizes for hiddenOpsApplied.
+ * changes. Under LiGO (ops.ligoSteps) a growth that changes weights lists `ligo` alone before the length changes. `target` turns the shapes' d and heads divisors into sizes for hiddenOpsApplied.
  */
 export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOps, target: ModelConfig): GrowthOperator[] {
   const ids: string[] = [];
   const msg = ops.msgRamp === undefined ? '' : '+msg';
-  if (from.ffnRank > 0 && to.ffnRank === 0) ids.push('width.factorize');
-  ids.push(...hiddenOpsApplied(stageModelConfig(target, from), stageModelConfig(target, to), ops).map((o) => o.id));
-  if (to.ffnDiv < from.ffnDiv) ids.push(`width.${ops.width}${msg}`);
-  if (to.layers > from.layers) ids.push(`depth.${ops.depth}${msg}`);
+  const weights = ligoGrows(stageModelConfig(target, from), stageModelConfig(target, to));
+  if (ops.ligoSteps !== undefined && weights) {
+    // One learned operator makes every weight change; the length changes below still apply.
+    ids.push(LIGO_OPERATOR.id);
+  } else {
+    if (from.ffnRank > 0 && to.ffnRank === 0) ids.push('width.factorize');
+    ids.push(...hiddenOpsApplied(stageModelConfig(target, from), stageModelConfig(target, to), ops).map((o) => o.id));
+    if (to.ffnDiv < from.ffnDiv) ids.push(`width.${ops.width}${msg}`);
+    if (to.layers > from.layers) ids.push(`depth.${ops.depth}${msg}`);
+  }
   if (from.length === 'truncate' && (to.length !== 'truncate' || to.lengthFactor < from.lengthFactor)) ids.push('length.truncate');
   const pooled = (s: StageShape) => (s.length === 'pool' ? `${s.lengthFactor}:${s.poolReduce}` : null);
   if (pooled(from) !== pooled(to)) ids.push('length.pool');
@@ -228,13 +260,13 @@ export function growthOpsApplied(from: StageShape, to: StageShape, ops: GrowthOp
 
 /**
  * The d and head operators growModel applies between two model configs, in its order: the head
- * dimension (hidden.tile, .fpi, .aki or .random; never masked), then the heads (heads.add, or heads.add+msg
- * under MSG). growthOpsApplied puts them
- * after width.factorize.
+ * dimension (hidden.tile, .fpi, .aki or .random), then the heads (heads.add), each "+msg" under MSG.
+ * growthOpsApplied puts them after width.factorize.
  */
 export function hiddenOpsApplied(from: ModelConfig, to: ModelConfig, ops: GrowthOps): GrowthOperator[] {
   const ids: string[] = [];
-  if (to.hidden / to.heads > from.hidden / from.heads) ids.push(`hidden.${ops.hidden ?? DEFAULT_HIDDEN_OP}`);
-  if (to.heads > from.heads) ids.push(ops.msgRamp === undefined ? 'heads.add' : 'heads.add+msg');
+  const msg = ops.msgRamp === undefined ? '' : '+msg';
+  if (to.hidden / to.heads > from.hidden / from.heads) ids.push(`hidden.${ops.hidden ?? DEFAULT_HIDDEN_OP}${msg}`);
+  if (to.heads > from.heads) ids.push(`heads.add${msg}`);
   return ids.map(growthOperator);
 }

@@ -6,6 +6,7 @@ import { SIZES } from '../model/config.ts';
 import { Experiment } from '../run/experiment.ts';
 import { buildPreset } from '../schedule/presets.ts';
 import { isSoftwareWebGpu, setSoftwareKernels, softwareCounters } from './kernels-software.ts';
+import { matmulProgram } from './webgpu/barrier-free.ts';
 
 /*
  * The barrier-free WebGPU programs (kernels-software.ts) against the cpu backend's kernels on odd
@@ -94,6 +95,23 @@ describe('barrier-free programs equal the cpu backend', () => {
     ['rank 4 heads, transposeB', [2, 3, 9, 5], [2, 3, 11, 5], false, true],
     ['long inner axis', [1, 9, 2001], [1, 2001, 7], false, false],
     ['one row', [1, 1, 13], [1, 13, 1], false, false],
+    // 16×16 blocks (at least 32 of them), every axis odd: scalar loads, edge blocks clamped.
+    ['16×16 blocks, odd, batch 3', [3, 67, 53], [3, 53, 71], false, false],
+    ['16×16 blocks, odd, transposeA', [3, 53, 67], [3, 53, 71], true, false],
+    ['16×16 blocks, odd, transposeB', [3, 67, 53], [3, 71, 53], false, true],
+    ['16×16 blocks, odd, both transposed', [3, 53, 67], [3, 71, 53], true, true],
+    // Axes that are multiples of 4 but not of the block: vec4 loads and stores, partial blocks.
+    ['vec4 everywhere, partial blocks', [2, 68, 36], [2, 36, 52], false, false],
+    ['vec4 everywhere, transposeA', [2, 36, 68], [2, 36, 52], true, false],
+    ['vec4 everywhere, transposeB', [2, 68, 36], [2, 52, 36], false, true],
+    ['vec4 everywhere, both transposed', [2, 36, 68], [2, 52, 36], true, true],
+    // One operand vec4, the other scalar; k a multiple of 4 or not.
+    ['vec4 A (k), scalar B (odd n)', [2, 67, 36], [2, 36, 71], false, false],
+    ['vec4 A (rows), odd k, transposeA', [2, 53, 68], [2, 53, 71], true, false],
+    ['vec4 B (k), odd m and n, transposeB', [2, 67, 36], [2, 71, 36], false, true],
+    ['vec4 B (cols), odd k', [2, 67, 53], [2, 53, 72], false, false],
+    ['vec4 everywhere, a broadcast over the batch', [1, 68, 36], [3, 36, 52], false, false],
+    ['odd, b broadcast over the batch, transposeB', [3, 67, 53], [1, 71, 53], false, true],
   ];
   it.each(mm)('BatchMatMul, %s', async (_, sa, sb, transposeA, transposeB) => {
     const r = await both('BatchMatMul', { a: { shape: sa, seed: 3 }, b: { shape: sb, seed: 4 } }, { transposeA, transposeB });
@@ -108,7 +126,7 @@ describe('barrier-free programs equal the cpu backend', () => {
     expect(r.got.values).toEqual(r.want.values);
   });
 
-  it.each([[false, false], [true, false], [false, true]])('_FusedMatMul with a bias, transposeA %s transposeB %s', async (transposeA, transposeB) => {
+  it.each([[false, false], [true, false], [false, true], [true, true]])('_FusedMatMul with a bias, transposeA %s transposeB %s', async (transposeA, transposeB) => {
     const [m, k, n] = [13, 7, 10];
     const r = await both('_FusedMatMul', {
       a: { shape: transposeA ? [1, k, m] : [1, m, k], seed: 7 },
@@ -120,11 +138,51 @@ describe('barrier-free programs equal the cpu backend', () => {
     expectClose(r.got.values, r.want.values, 1e-5);
   });
 
-  it('_FusedMatMul with an activation is left to tfjs', async () => {
-    const r = await both('_FusedMatMul', { a: { shape: [1, 5, 3], seed: 1 }, b: { shape: [1, 3, 6], seed: 2 }, bias: { shape: [6], seed: 3 } },
-      { transposeA: false, transposeB: false, activation: 'relu', leakyreluAlpha: 0 });
+  // The epilogue: bias then activation on the registers, on odd shapes (scalar stores) and on
+  // multiples of 4 (vec4 bias and stores), 8×8 and 16×16 blocks, batch > 1, either side transposed.
+  const epilogues: [string, number, number, number, number, boolean, boolean, number][] = [
+    ['relu', 3, 67, 53, 71, false, false, 0],
+    ['relu6', 2, 68, 36, 52, true, false, 0],
+    ['elu', 3, 67, 53, 71, false, true, 0],
+    ['leakyrelu', 2, 68, 36, 52, true, true, 0.2],
+    ['sigmoid', 3, 13, 7, 10, true, true, 0],
+    ['linear', 2, 68, 36, 52, false, true, 0],
+  ];
+  it.each(epilogues)('_FusedMatMul with a bias and %s, batch %i, m %i k %i n %i, transposeA %s transposeB %s', async (activation, batch, m, k, n, transposeA, transposeB, alpha) => {
+    const r = await both('_FusedMatMul', {
+      a: { shape: transposeA ? [batch, k, m] : [batch, m, k], seed: 17 },
+      b: { shape: transposeB ? [batch, n, k] : [batch, k, n], seed: 18 },
+      bias: { shape: [n], seed: 19 },
+    }, { transposeA, transposeB, activation, leakyreluAlpha: alpha });
+    expect(r.barrierFree).toBe(1);
+    expect(r.got.shape).toEqual(r.want.shape);
+    expectClose(r.got.values, r.want.values, 1e-5);
+  });
+
+  it('_FusedMatMul with prelu (a weights tensor) is left to tfjs', async () => {
+    const r = await both('_FusedMatMul', { a: { shape: [1, 5, 3], seed: 1 }, b: { shape: [1, 3, 6], seed: 2 }, bias: { shape: [6], seed: 3 }, preluActivationWeights: { shape: [6], seed: 4 } },
+      { transposeA: false, transposeB: false, activation: 'prelu', leakyreluAlpha: 0 });
     expect(r.barrierFree).toBe(0);
     expectClose(r.got.values, r.want.values, 1e-5);
+  });
+
+  // Blocks and unrolling other than the defaults (the loop over the rest of k after the unrolled one).
+  it.each([
+    [{ rows: 12, cols: 8, wg: 8, unroll: 8 }, [2, 45, 36], [2, 36, 29], false, false],
+    [{ rows: 4, cols: 12, wg: 32, unroll: 12 }, [2, 28, 45], [2, 37, 28], true, true],
+    [{ rows: 16, cols: 16, wg: 4, unroll: 16 }, [1, 37, 52], [1, 52, 41], false, false],
+  ] as const)('matmulProgram with blocks %j', async (tiling, sa, sb, transposeA, transposeB) => {
+    const want = await both('BatchMatMul', { a: { shape: [...sa], seed: 21 }, b: { shape: [...sb], seed: 22 } }, { transposeA, transposeB });
+    const a = tf.tensor(rand(tf.util.sizeFromShape([...sa]), 21), [...sa]);
+    const b = tf.tensor(rand(tf.util.sizeFromShape([...sb]), 22), [...sb]);
+    const [batch, m, k, n] = [sa[0], transposeA ? sa[2] : sa[1], transposeA ? sa[1] : sa[2], transposeB ? sb[1] : sb[2]];
+    const be = tf.backend() as unknown as { runWebGPUProgram(p: object, inputs: tf.TensorInfo[], dtype: string, uniforms: object[]): tf.TensorInfo };
+    const i32 = (v: number) => ({ type: 'int32', data: [v] });
+    const info = be.runWebGPUProgram(matmulProgram([batch, m, n], batch, m, n, k, transposeA, transposeB, false, 'linear', tiling), [a, b], 'float32',
+      [i32(batch), i32(m), i32(n), i32(k), i32(batch), i32(batch), { type: 'float32', data: [0] }]);
+    const out = tf.engine().makeTensorFromTensorInfo(info);
+    expectClose(Array.from(await out.data()), want.want.values, 1e-5);
+    tf.dispose([a, b, out]);
   });
 
   // Above tfjs's CPU hand-off size (WEBGPU_CPU_FORWARD: smaller inputs still on the CPU stay there).

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isSoftwareAdapter, type AdapterInfoLike } from '../backend-names.ts';
-import { matmulProgram, sumMiddleProgram, transpose2dProgram } from './webgpu/barrier-free.ts';
+import { matmulProgram, sumMiddleProgram, transpose2dProgram, type MatMulActivation } from './webgpu/barrier-free.ts';
 import type { Uniform, WebGpuBackendLike } from './webgpu/raw.ts';
 
 /*
@@ -35,10 +35,16 @@ let mode: SoftwareKernelMode = envMode();
 
 /**
  * 'auto' (default): barrier-free programs on software adapters only; 'on' / 'off': everywhere /
- * nowhere (the bench times both on one adapter; GROWLAB_SOFTWARE_KERNELS sets the initial mode).
+ * nowhere (the bench times both on one adapter; GROWLAB_SOFTWARE_KERNELS sets the initial mode,
+ * `growlab bench --software-kernels` sets it for a bench).
  */
 export function setSoftwareKernels(m: SoftwareKernelMode): void {
   mode = m;
+}
+
+/** The mode now in force (`growlab bench` records it, and keeps it when --software-kernels is absent). */
+export function softwareKernelsMode(): SoftwareKernelMode {
+  return mode;
 }
 
 /** Calls that ran a barrier-free program (tests check the programs really ran, not tfjs's fallback). */
@@ -75,7 +81,8 @@ const allFloat = (...ts: Info[]) => ts.every((t) => t.dtype === 'float32');
  * a·b over the last two axes with tfjs's batch rule (outer axes broadcast); covered when the
  * batches are equal or one is 1, which is every case tfjs-webgpu's own program computes correctly.
  */
-function matmul(be: Backend, a: Info, b: Info, transposeA: boolean, transposeB: boolean, bias: Info | null): Info | null {
+function matmul(be: Backend, a: Info, b: Info, transposeA: boolean, transposeB: boolean, bias: Info | null,
+  activation: MatMulActivation = 'linear', alpha = 0): Info | null {
   if (!allFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return null;
   const ra = a.shape.length;
   const rb = b.shape.length;
@@ -92,17 +99,21 @@ function matmul(be: Backend, a: Info, b: Info, transposeA: boolean, transposeB: 
   const outShape = [...outer, m, n];
   if (m * n * batch === 0 || k === 0) return null;
   if (bias && (!allFloat(bias) || size(bias) !== n || bias.shape[bias.shape.length - 1] !== n)) return null;
-  const program = matmulProgram(outShape, batch, m, n, transposeA, transposeB, bias !== null);
+  const program = matmulProgram(outShape, batch, m, n, k, transposeA, transposeB, bias !== null, activation);
   softwareCounters.runs++;
   return be.runWebGPUProgram(program, bias ? [a, b, bias] : [a, b], 'float32',
-    [i32(batch), i32(m), i32(n), i32(k), i32(batchA), i32(batchB)]);
+    [i32(batch), i32(m), i32(n), i32(k), i32(batchA), i32(batchB), { type: 'float32', data: [alpha] }]);
 }
+
+/** The activations the matmul's epilogue computes; prelu (a weights tensor) is left to tfjs. */
+const EPILOGUES: Record<MatMulActivation, true> = { linear: true, relu: true, relu6: true, elu: true, leakyrelu: true, sigmoid: true };
 
 const BODIES: Record<string, Body> = {
   BatchMatMul: (be, { a, b }, { transposeA, transposeB }) => matmul(be, a, b, !!transposeA, !!transposeB, null),
-  _FusedMatMul: (be, { a, b, bias, preluActivationWeights }, { transposeA, transposeB, activation }) => {
-    if (preluActivationWeights || (activation != null && activation !== 'linear')) return null;
-    return matmul(be, a, b, !!transposeA, !!transposeB, bias ?? null);
+  _FusedMatMul: (be, { a, b, bias, preluActivationWeights }, { transposeA, transposeB, activation, leakyreluAlpha }) => {
+    const act = (activation ?? 'linear') as string;
+    if (preluActivationWeights || !Object.hasOwn(EPILOGUES, act)) return null;
+    return matmul(be, a, b, !!transposeA, !!transposeB, bias ?? null, act as MatMulActivation, Number(leakyreluAlpha ?? 0));
   },
   // Other permutations already run tfjs's element-per-invocation program (no barriers).
   Transpose: (be, { x }, { perm }) => {

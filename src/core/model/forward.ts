@@ -4,7 +4,10 @@ import { deriveSeed } from '../data/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from './config.ts';
 import { crossEntropy } from '../train/loss.ts';
-import { attention, denseGelu, dropout, feedForward, gatherRows, keyBias, layerNorm, outputLogits, param, rampMask, residual, type AttentionShape } from './layers.ts';
+import {
+  attention, denseGelu, dropout, feedForward, gatherRows, keyBias, layerNorm, outputLogits, param, rampMask, residual,
+  type AttentionShape, type HeadUnitMask, type StreamMask,
+} from './layers.ts';
 import type { GrowthMask } from './growth-mask.ts';
 import type { Params } from './params.ts';
 import { poolRows } from './pooling.ts';
@@ -49,16 +52,18 @@ function block(
 ): tf.Tensor2D {
   const l = `layers.${i}`;
   const { dropout: rate, lnEps: eps } = cfg;
-  const attn = (hq: tf.Tensor, hkv: tf.Tensor) => attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i), masks.heads);
+  const attn = (hq: tf.Tensor, hkv: tf.Tensor) =>
+    attention(hq, hkv, bias, params, `${l}.attn`, shape, rate, seedAt(1 + 3 * i), masks.heads, masks.hidden?.head ?? null);
   const ffn = (h: tf.Tensor) => feedForward(h, params, `${l}.ffn`, masks.units);
+  const ln = (x: tf.Tensor, prefix: string) => layerNorm(x, params, prefix, eps, masks.hidden?.stream ?? null);
   if (cfg.norm === 'post') {
-    const x = layerNorm(residual(xq, attn(xq, xkv), rate, seedAt(2 + 3 * i)), params, `${l}.attn.ln`, eps);
-    return layerNorm(residual(x, ffn(x), rate, seedAt(3 + 3 * i)), params, `${l}.ffn.ln`, eps);
+    const x = ln(residual(xq, attn(xq, xkv), rate, seedAt(2 + 3 * i)), `${l}.attn.ln`);
+    return ln(residual(x, ffn(x), rate, seedAt(3 + 3 * i)), `${l}.ffn.ln`);
   }
-  const hq = layerNorm(xq, params, `${l}.attn.ln`, eps);
-  const hkv = xkv === xq ? hq : layerNorm(xkv, params, `${l}.attn.ln`, eps);
+  const hq = ln(xq, `${l}.attn.ln`);
+  const hkv = xkv === xq ? hq : ln(xkv, `${l}.attn.ln`);
   const x = residual(xq, attn(hq, hkv), rate, seedAt(2 + 3 * i));
-  return residual(x, ffn(layerNorm(x, params, `${l}.ffn.ln`, eps)), rate, seedAt(3 + 3 * i)) as tf.Tensor2D;
+  return residual(x, ffn(ln(x, `${l}.ffn.ln`)), rate, seedAt(3 + 3 * i)) as tf.Tensor2D;
 }
 
 interface BlockMasks {
@@ -66,27 +71,56 @@ interface BlockMasks {
   units: tf.Tensor | null;
   /** [H] head mask, or null. */
   heads: tf.Tensor | null;
+  /** New head-dimension units, in every layer; null when d_h did not grow. */
+  hidden: HiddenMasks | null;
 }
 
-const NO_MASKS: BlockMasks = { units: null, heads: null };
+interface HiddenMasks {
+  stream: StreamMask;
+  head: HeadUnitMask;
+}
 
-/** A block's output under MSG: new layers blend with their input, x + m·(y − x); old layers get the unit and head masks. */
+const NO_MASKS: BlockMasks = { units: null, heads: null, hidden: null };
+
+/**
+ * The masks of new head-dimension units at m (growth/msg.ts has the derivation). The score scale
+ * 1/√Σc is computed on the host from the same integers as the old model's 1/√d_h at m = 0.
+ */
+function hiddenMasks(grown: GrowthMask | null): HiddenMasks | null {
+  if (!grown?.hidden) return null;
+  const m = grown.value;
+  const weights = (isNew: readonly number[]) => Float32Array.from(isNew, (n) => (n ? m : 1));
+  const total = (isNew: readonly number[]) => isNew.reduce((a, n) => a + (n ? m : 1), 0);
+  const { stream, head } = grown.hidden;
+  return {
+    stream: { c: tf.tensor1d(weights(stream)), total: total(stream) },
+    head: { c: tf.tensor1d(weights(head)), scale: 1 / Math.sqrt(total(head)) },
+  };
+}
+
+/**
+ * A block's output under MSG: new layers blend with their input, x + m·(y − x); old layers get the
+ * unit and head masks. The head-dimension masks act in both: they belong to the stream, not a layer.
+ */
 function maskedBlock(mask: GrowthMask | null, i: number, x: tf.Tensor2D, run: (masks: BlockMasks) => tf.Tensor2D, shared: BlockMasks): tf.Tensor2D {
   if (!mask) return run(NO_MASKS);
   if (!mask.newLayers.includes(i)) return run(shared);
-  const y = run(NO_MASKS);
+  const y = run({ ...NO_MASKS, hidden: shared.hidden });
   if (y.shape[0] !== x.shape[0]) throw new Error(`model: layer ${i} is new under MSG but changes the row count (the pooled first layer is never new)`);
   return tf.add(x, tf.mul(tf.sub(y, x), mask.value)) as tf.Tensor2D;
 }
 
-/** Final hidden states as [B·len, d] rows, len = n, or the plan's queryLen when pooling. */
+/**
+ * Final hidden states as [B·len, d] rows, len = n, or the plan's queryLen when pooling; with the
+ * stream mask of a head-dimension growth under MSG, which the MLM head's LayerNorm needs too.
+ */
 function hiddenStates(
   params: Params,
   cfg: ModelConfig,
   ids: tf.Tensor2D,
   mask: ArrayLike<number>,
   opts: ForwardOptions,
-): { h: tf.Tensor2D; len: number } {
+): { h: tf.Tensor2D; len: number; stream: StreamMask | null } {
   const [B, n] = ids.shape;
   const d = cfg.hidden;
   if (n > cfg.maxLen) throw new ConfigError('seqLen', `${n} exceeds the model's position embeddings (maxLen ${cfg.maxLen})`);
@@ -98,15 +132,20 @@ function hiddenStates(
 
   const tok = tf.reshape(gatherRows(param(params, 'emb.tok'), tf.reshape(ids, [B * n]) as tf.Tensor1D), [B, n, d]);
   const pos = tf.slice(param(params, 'emb.pos'), [0, 0], [n, d]);
+  const grown = opts.mask ?? null;
+  const hidden = hiddenMasks(grown);
+  const stream = hidden?.stream ?? null;
   let x: tf.Tensor2D = tf.reshape(tf.add(tok, pos), [B * n, d]);
-  x = dropout(layerNorm(x, params, 'emb.ln', cfg.lnEps), cfg.dropout, seedAt(0));
+  // The embedding sum's new units need no mask of their own: emb.ln weighs them by c in its
+  // statistics and multiplies its output by c.
+  x = dropout(layerNorm(x, params, 'emb.ln', cfg.lnEps, stream), cfg.dropout, seedAt(0));
 
   let len = n;
   let bias = keyBias(mask, B, n);
-  const grown = opts.mask ?? null;
   const shared: BlockMasks = {
     units: grown?.ffnFrom != null ? rampMask(cfg.ffn, grown.ffnFrom, grown.value) : null,
     heads: grown?.headsFrom != null ? rampMask(cfg.heads, grown.headsFrom, grown.value) : null,
+    hidden,
   };
   for (let i = 0; i < cfg.layers; i++) {
     const xIn = x;
@@ -122,8 +161,8 @@ function hiddenStates(
       x = maskedBlock(grown, i, xIn, (m) => block(params, cfg, i, xIn, xIn, b, shape, seedAt, m), shared);
     }
   }
-  if (cfg.norm === 'pre') x = layerNorm(x, params, 'final.ln', cfg.lnEps);
-  return { h: x, len };
+  if (cfg.norm === 'pre') x = layerNorm(x, params, 'final.ln', cfg.lnEps, stream);
+  return { h: x, len, stream };
 }
 
 /**
@@ -170,10 +209,12 @@ export function mlmForward(params: Params, cfg: ModelConfig, batch: MlmBatch, op
   const { batchSize: B, seqLen: n } = batch;
   return tf.tidy(() => {
     const ids = tf.tensor2d(batch.inputIds, [B, n], 'int32');
-    const { h } = hiddenStates(params, cfg, ids, batch.attentionMask, opts);
+    const { h, stream } = hiddenStates(params, cfg, ids, batch.attentionMask, opts);
     const rows = opts.pool ? opts.pool.maskedPositions : batch.maskedPositions;
     const picked = gatherRows(h, tf.tensor1d(rows, 'int32'));
-    const t = layerNorm(denseGelu(picked, params, 'mlm.dense'), params, 'mlm.ln', cfg.lnEps);
+    // mlm.dense reads h, whose new units are c·(…), and writes new units that mlm.ln masks again, so
+    // the tied output t·Eᵀ reads new units ×c: at m = 0, only the old ones.
+    const t = layerNorm(denseGelu(picked, params, 'mlm.dense'), params, 'mlm.ln', cfg.lnEps, stream);
     const logits = outputLogits(t, param(params, 'emb.tok'), param(params, 'mlm.out.bias'));
     const loss = crossEntropy(logits, tf.tensor1d(batch.maskedLabels, 'int32'), tf.tensor1d(batch.maskedWeights));
     return { loss, logits };

@@ -8,7 +8,10 @@
  * matmuls, and are left out of the FLOPs count (schedule/flops.ts).
  *
  * Each new structure is masked once: the units and heads of layers that existed before the growth,
- * and new layers as a whole (their own units and heads are inside the masked block).
+ * and new layers as a whole (their own units and heads are inside the masked block). New
+ * head-dimension units (hidden.*) are the exception: they widen the residual stream every layer
+ * reads and writes, so their mask acts in every layer, new ones included, and in the embeddings
+ * and the MLM head.
  */
 export interface GrowthMask {
   /** The ramp's value this step, in [0, 1). */
@@ -19,4 +22,17 @@ export interface GrowthMask {
   ffnFrom: number | null;
   /** In the other layers, heads from this index on are new (context ×m before W_o); null: the heads did not grow. */
   headsFrom: number | null;
+  /** New head-dimension units (hidden.* +msg, growth/msg.ts); null: the head dimension did not grow. */
+  hidden: HiddenUnits | null;
+}
+
+/**
+ * Which units a head-dimension growth added, 1 = new, 0 = old; where they sit depends on the
+ * operator (growth/hidden.ts, hiddenNewUnits). Each gets c = m, each old one c = 1.
+ */
+export interface HiddenUnits {
+  /** Over the residual stream, length d (after any heads.add of the same growth, which repeats it). */
+  stream: readonly number[];
+  /** Over one head's units, length d_h; the same in every head, heads.add's new heads included. */
+  head: readonly number[];
 }

@@ -22,11 +22,36 @@ export function param(params: Params, name: string): tf.Variable {
 /** Rows are [N, d] tensors throughout; tfjs ops return untyped ranks, so the helpers take any tensor. */
 type Rows = tf.Tensor;
 
-export function layerNorm(x: Rows, params: Params, prefix: string, eps: number): tf.Tensor2D {
+/**
+ * The residual stream's unit mask under MSG's head-dimension growth: c [d] (1 for old units, m for
+ * new ones) and Σc, kept on the host so the mean divides by the same number the old model's does.
+ */
+export interface StreamMask {
+  c: tf.Tensor1D;
+  total: number;
+}
+
+/**
+ * LayerNorm; with `stream`, the mask-weighted form MSG's hidden growth needs (growth/msg.ts):
+ *   μ = Σ c_i x_i / Σc,  σ² = Σ c_i (x_i − μ)² / Σc,  y_i = c_i·(γ_i (x_i − μ)/√(σ² + ε) + β_i).
+ * At m = 0 the old units get exactly the old statistics, whatever the new units hold, and the new
+ * units output 0; at m = 1 it is LayerNorm. It runs on the unfused ops: the fused kernel has no weights.
+ */
+export function layerNorm(x: Rows, params: Params, prefix: string, eps: number, stream: StreamMask | null = null): tf.Tensor2D {
+  if (stream) return maskedLayerNorm(x, param(params, `${prefix}.gamma`), param(params, `${prefix}.beta`), eps, stream);
   if (fusedOn(K.layerNorm)) return fusedLayerNorm(x, param(params, `${prefix}.gamma`), param(params, `${prefix}.beta`), eps);
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, param(params, `${prefix}.gamma`)), param(params, `${prefix}.beta`)) as tf.Tensor2D;
+}
+
+/** layerNorm's mask-weighted form on explicit γ and β (exported for its test against plain JS). */
+export function maskedLayerNorm(x: Rows, gamma: tf.Tensor, beta: tf.Tensor, eps: number, { c, total }: StreamMask): tf.Tensor2D {
+  const mean = tf.div(tf.sum(tf.mul(x, c), -1, true), total);
+  const centered = tf.sub(x, mean);
+  const variance = tf.div(tf.sum(tf.mul(tf.square(centered), c), -1, true), total);
+  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
+  return tf.mul(tf.add(tf.mul(normed, gamma), beta), c) as tf.Tensor2D;
 }
 
 /** BERT's exact GELU, x·Φ(x). */
@@ -101,6 +126,15 @@ function splitHeads(x: Rows, s: AttentionShape, len: number): tf.Tensor4D {
 }
 
 /**
+ * MSG's mask over each head's units after a head-dimension growth: c [d_h] (1 old, m new) and the
+ * score scale 1/√Σc, which ramps from the old 1/√d_h to the grown 1/√d_h'.
+ */
+export interface HeadUnitMask {
+  c: tf.Tensor1D;
+  scale: number;
+}
+
+/**
  * Multi-head attention of xq [B·qLen, d] over xkv [B·kLen, d] with additive key bias [B,1,1,kLen];
  * `probSeed` drives dropout on the attention probabilities. Returns [B·qLen, d] after the output projection.
  */
@@ -114,6 +148,7 @@ export function attention(
   rate: number,
   probSeed: number | null,
   headMask: tf.Tensor | null = null,
+  unitMask: HeadUnitMask | null = null,
 ): tf.Tensor2D {
   const w = (n: string) => param(params, `${prefix}.${n}`);
   const fused = fusedOn(K.qkv) && ['q', 'k', 'v', 'o'].every((n) => params.has(`${prefix}.${n}.kernel`));
@@ -121,14 +156,18 @@ export function attention(
     ? fusedQkv(xq, xkv === xq ? null : xkv, { wq: w('q.kernel'), bq: w('q.bias'), wk: w('k.kernel'), bk: w('k.bias'), wv: w('v.kernel'), bv: w('v.bias') },
       { batch: s.batch, heads: s.heads, qLen: s.qLen, kLen: s.kLen })
     : [splitHeads(dense(xq, params, `${prefix}.q`), s, s.qLen), splitHeads(dense(xkv, params, `${prefix}.k`), s, s.kLen), splitHeads(dense(xkv, params, `${prefix}.v`), s, s.kLen)];
-  const scores = tf.matMul(q, k, false, true) as tf.Tensor4D;
-  const scale = 1 / Math.sqrt(s.hidden / s.heads);
+  // New head units count c·q_j·k_j in the score (q's units ×c; masking k as well would make it c²),
+  // so the score is the old one at m = 0 and its scale follows Σc.
+  const scores = tf.matMul(unitMask ? tf.mul(q, unitMask.c) : q, k, false, true) as tf.Tensor4D;
+  const scale = unitMask ? unitMask.scale : 1 / Math.sqrt(s.hidden / s.heads);
   const probs = fusedOn(K.attnSoftmax)
     ? fusedAttnSoftmax(scores, bias, scale, probSeed === null ? 0 : rate, probSeed ?? 0)
     : dropout(tf.softmax(tf.add(tf.mul(scores, scale), bias)), rate, probSeed);
   const ctx = tf.matMul(probs, v);
   // [B, H, qLen, d_h] context times a [1, H, 1, 1] mask: new heads (MSG) reach W_o scaled by m.
-  const heads = headMask ? tf.mul(ctx, tf.reshape(headMask, [1, s.heads, 1, 1])) : ctx;
+  // New head units of the context reach W_o ×c, as a new head's whole context does ×m.
+  const unitCtx = unitMask ? tf.mul(ctx, unitMask.c) : ctx;
+  const heads = headMask ? tf.mul(unitCtx, tf.reshape(headMask, [1, s.heads, 1, 1])) : unitCtx;
   if (fused) return fusedAttnOut(heads, w('o.kernel'), w('o.bias'));
   return dense(tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [s.batch * s.qLen, s.hidden]), params, `${prefix}.o`);
 }

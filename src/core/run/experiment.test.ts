@@ -64,15 +64,17 @@ describe('checkpoint and resume', () => {
   }, 120_000);
 
   it('an MSG run resumed mid-ramp reproduces the uninterrupted losses exactly, and its growths preserve the function (cpu)', async () => {
-    // Compound's depth and FFN growth without pooling (so each growth check sees only what MSG masks), ramps of 3 steps.
+    // Compound's depth and FFN growth without pooling (so each growth check sees only what MSG masks), ramps of 3 steps;
+    // the head dimension grows (d 16 → 32 at 2 heads, hidden.fpi) with the FFN at the last growth.
     const base = config();
     const compound = buildPreset('compound', 12, base.model);
-    const stages = compound.stages.map((st) => ({ ...st, shape: { ...st.shape, length: 'full' as const, lengthFactor: 1 } }));
-    const msg: ExperimentConfig = { ...base, schedule: { preset: 'custom', stages, ops: { ...compound.ops, msgRamp: 3 } } };
-    const plain: ExperimentConfig = { ...msg, schedule: { ...msg.schedule, ops: compound.ops } };
+    const last = compound.stages.length - 1;
+    const stages = compound.stages.map((st, i) => ({ ...st, shape: { ...st.shape, length: 'full' as const, lengthFactor: 1, ...(i < last ? { hiddenDiv: 2 } : {}) } }));
+    const msg: ExperimentConfig = { ...base, schedule: { preset: 'custom', stages, ops: { ...compound.ops, hidden: 'fpi', msgRamp: 3 } } };
+    const plain: ExperimentConfig = { ...msg, schedule: { ...msg.schedule, ops: { ...compound.ops, hidden: 'fpi' } } };
     const taken: Checkpoint[] = [];
     const full = await runToEnd(new Experiment(msg, corpus, 'cpu', { onCheckpoint: (c) => taken.push(c) }, { checkpointEvery: 1 }));
-    expect(full.growthEvents.map((g) => g.ops)).toEqual([['depth.stack+msg'], ['width.share+msg']]);
+    expect(full.growthEvents.map((g) => g.ops)).toEqual([['depth.stack+msg'], ['hidden.fpi+msg', 'width.share+msg']]);
     for (const g of full.growthEvents) expect(g.maxAbsLogitDiff).toBeLessThan(1e-4);
     expect(full.growthEvents.every((g) => g.preserving)).toBe(true);
     // The mask is live in training: the same schedule without MSG trains differently after the first growth.

@@ -18,6 +18,8 @@ import { growModel } from '../growth/grow.ts';
 import { growthCheck } from '../growth/check.ts';
 import { growthOpsApplied } from '../growth/registry.ts';
 import { msgMaskAt, msgStructure } from '../growth/msg.ts';
+import { growByLigo } from '../growth/ligo-train.ts';
+import { ligoGrows } from '../growth/ligo-plan.ts';
 import { copySeparation } from '../growth/separation.ts';
 import { checkpointAdam, checkpointParams, readTensors } from '../checkpoint/checkpoint.ts';
 import { type Checkpoint, type ResumeState } from '../checkpoint/format.ts';
@@ -303,8 +305,8 @@ export class Experiment {
     // MSG: what the growth into this stage added, masked from the stage's first step (0) for
     // ops.msgRamp steps. A function of the schedule and the step in the stage, so a stage resumed
     // mid-ramp masks exactly as the uninterrupted run did.
-    const { msgRamp, depth } = this.config.schedule.ops;
-    const added = i > 0 && msgRamp !== undefined ? msgStructure(this.stageConfig(i - 1), this.stageConfig(i), { depth }) : null;
+    const { msgRamp } = this.config.schedule.ops;
+    const added = i > 0 && msgRamp !== undefined ? msgStructure(this.stageConfig(i - 1), this.stageConfig(i), this.config.schedule.ops) : null;
     const trainer = new StageTrainer({
       params: this.params,
       adam: this.adam,
@@ -333,7 +335,7 @@ export class Experiment {
       startStep: this.stageStart,
       endStep: this.stageStart + stage.steps,
       shape: { model: this.stageConfig(i), seqLen, pool },
-      flops: this.flops.stages[i].forwardFlops,
+      flops: this.flops.stages[i].forwardFlops + this.flops.stages[i].growthForwardFlops,
       wallMs: 0,
     };
     this.stages.push(record);
@@ -381,6 +383,29 @@ export class Experiment {
     this.hooks.onCopySeparation?.(event);
   }
 
+  /**
+   * LiGO's growth into stage `next` (growth/ligo-train.ts), timed with the rest of the growth. Its
+   * batches come from a stream of their own, seeded by the boundary, so the run's data order is what
+   * it would be without LiGO, and a run resumed from the checkpoint taken after the growth needs no
+   * cursor for it. The grown model's moments start fresh whatever optPolicy says (ligo-train.ts).
+   */
+  private async growByLigo(next: number, fromCfg: ModelConfig, toCfg: ModelConfig, steps: number) {
+    const { train, seed } = this.config;
+    const seqLen = this.stageSeq(next);
+    const source = new MlmBatcher(this.corpus, 'train', { ...this.batcherOpts(seqLen, 0), seed: deriveSeed(seed, 0x6c67, next) });
+    const r = await growByLigo(this.params, fromCfg, toCfg, {
+      steps,
+      lr: train.lr,
+      hyper: { beta1: train.beta1, beta2: train.beta2, epsilon: train.epsilon, clipNorm: train.clipNorm },
+      source,
+      pool: stagePool(this.config.schedule.stages[next].shape),
+      seed: deriveSeed(seed, 0x6c69, next),
+      rng: this.rng,
+    });
+    const [first, last] = [r.losses[0], r.losses[r.losses.length - 1]];
+    return { params: r.params, adam: null, loss: { first, last } };
+  }
+
   private async grow(step: number, next: number): Promise<void> {
     // A growth before any validation measures the previous one's copies while they still exist.
     await this.measureCopies(step);
@@ -392,7 +417,9 @@ export class Experiment {
     // Growth itself is training cost; the check below is measurement and is not timed. Without
     // the wait, the device would make the new weights inside the check, and growth would look free.
     const t0 = performance.now();
-    const grown = growModel(this.params, carry ? this.adam : null, fromCfg, toCfg, this.config.schedule.ops, this.rng);
+    const ligoSteps = this.config.schedule.ops.ligoSteps;
+    const ligo = ligoSteps !== undefined && ligoGrows(fromCfg, toCfg) ? await this.growByLigo(next, fromCfg, toCfg, ligoSteps) : null;
+    const grown = ligo ?? growModel(this.params, carry ? this.adam : null, fromCfg, toCfg, this.config.schedule.ops, this.rng);
     await computed(grown.params);
     const growMs = performance.now() - t0;
     this.trainWallMs += growMs;
@@ -402,10 +429,10 @@ export class Experiment {
       const p = stagePool(s.shape);
       return p ? makePoolPlan(probe, p.k, p.reduce) : null;
     };
-    const { msgRamp, depth } = this.config.schedule.ops;
+    const { msgRamp } = this.config.schedule.ops;
     const check = await growthCheck(
       { params: this.params, cfg: fromCfg, pool: poolOf(from), mask: this.trainer.mask },
-      { params: grown.params, cfg: toCfg, pool: poolOf(to), mask: msgMaskAt(msgStructure(fromCfg, toCfg, { depth }), msgRamp, 0) },
+      { params: grown.params, cfg: toCfg, pool: poolOf(to), mask: msgMaskAt(msgStructure(fromCfg, toCfg, this.config.schedule.ops), msgRamp, 0) },
       probe,
     );
     const ops = growthOpsApplied(from.shape, to.shape, this.config.schedule.ops, this.config.model);
@@ -423,6 +450,7 @@ export class Experiment {
       maxAbsLogitDiff: check.maxAbsLogitDiff,
       preserving: ops.every((o) => o.preserving === 'always' || (o.preserving === 'pre-ln-only' && toCfg.norm === 'pre')),
       wallMs: growMs,
+      ...(ligo ? { forwardFlops: this.flops.stages[next].growthForwardFlops, ligoLoss: ligo.loss } : {}),
     };
     this.growthEvents.push(event);
     this.hooks.onGrowth?.(event);

@@ -1,6 +1,7 @@
 import { SIZES, SIZE_NAMES, type ModelConfig, type SizeName } from '../model/config.ts';
 import { poolQueryLen } from '../model/pool-plan.ts';
 import { predsPerSeq } from '../data/masking.ts';
+import { ligoGrows, ligoMaterialiseFlops } from '../growth/ligo-plan.ts';
 import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec } from './spec.ts';
 
 /*
@@ -12,7 +13,9 @@ import { stageLabel, stageModelConfig, stagePool, stageSeqLen, type ScheduleSpec
  * matmuls' O(n·d²) and are what the paper's forward-FLOPs estimate leaves out too. MSG's masks
  * (model/growth-mask.ts) are one elementwise multiply per masked site while a ramp lasts, not counted
  * for the same reason; masked structures are computed in full, so a masked stage costs what its grown
- * model costs, which is what is counted.
+ * model costs, which is what is counted. LiGO's operator training is a cost of the growth itself, on
+ * top of the stages' steps: each stage carries the growth that made it (StageFlopsPlan.growthFlops),
+ * and the schedule's totals and speed-up include it.
  */
 
 /** Backward ≈ 2× forward (one matmul for the input gradient, one for the weight gradient). */
@@ -149,11 +152,30 @@ export interface StageFlopsPlan {
   forwardFlops: number;
   /** Tokens per sequence after the first layer: pooled, n/k when truncated, else n (StageFlops.queryLen). */
   queryLen: number;
+  /**
+   * Training FLOPs of the growth that makes this stage, beyond its steps: LiGO's operator training
+   * (ligoGrowthFlops); 0 for the first stage and without LiGO.
+   */
+  growthFlops: number;
+  /** growthFlops / TRAINING_PER_FORWARD: the same cost in the forward-FLOPs convention of forwardFlops. */
+  growthForwardFlops: number;
+}
+
+/**
+ * Training FLOPs of one LiGO growth into a stage whose one training step costs `stepForwardFlops`
+ * forward: each of the N operator steps runs the grown model forward and backward (as a training
+ * step, TRAINING_PER_FORWARD × forward; the backward pass computes the grown weights' gradients as
+ * a plain step does, which then flow into the operator) and materialises the weights forward and
+ * backward (TRAINING_PER_FORWARD × the expansion products, ligoMaterialiseFlops); then the weights
+ * are materialised once more, forward only.
+ */
+export function ligoGrowthFlops(ligoSteps: number, stepForwardFlops: number, materialiseFlops: number): number {
+  return TRAINING_PER_FORWARD * ligoSteps * (stepForwardFlops + materialiseFlops) + materialiseFlops;
 }
 
 export interface ScheduleFlops {
   stages: StageFlopsPlan[];
-  /** Training FLOPs of the schedule. */
+  /** Training FLOPs of the schedule, growth FLOPs (StageFlopsPlan.growthFlops) included. */
   flops: number;
   forwardFlops: number;
   /** The full model trained for the same total steps. */
@@ -167,9 +189,11 @@ export interface ScheduleFlops {
 export function scheduleFlops(spec: ScheduleSpec, target: ModelConfig, batch: ScheduleBatch): ScheduleFlops {
   const predsAt = (seqLen: number) =>
     batch.predsPerSeq === undefined ? predsPerSeq(seqLen) : Math.max(1, Math.round((batch.predsPerSeq * seqLen) / batch.seqLen));
-  const stages = spec.stages.map((stage): StageFlopsPlan => {
+  const ligoSteps = spec.ops.ligoSteps;
+  const stages = spec.stages.map((stage, i): StageFlopsPlan => {
     const seqLen = stageSeqLen(batch.seqLen, stage.shape);
-    const f = stageFlops(stageModelConfig(target, stage.shape), {
+    const model = stageModelConfig(target, stage.shape);
+    const f = stageFlops(model, {
       batchSize: batch.batchSize,
       seqLen,
       predsPerSeq: predsAt(seqLen),
@@ -183,11 +207,20 @@ export function scheduleFlops(spec: ScheduleSpec, target: ModelConfig, batch: Sc
       forwardFlopsPerStep: f.forward,
       forwardFlops: f.forward * stage.steps,
       queryLen: f.queryLen,
+      ...growth(i, f.forward),
     };
   });
+  function growth(i: number, stepForward: number): Pick<StageFlopsPlan, 'growthFlops' | 'growthForwardFlops'> {
+    const prev = i > 0 ? stageModelConfig(target, spec.stages[i - 1].shape) : null;
+    const model = stageModelConfig(target, spec.stages[i].shape);
+    if (ligoSteps === undefined || !prev || !ligoGrows(prev, model)) return { growthFlops: 0, growthForwardFlops: 0 };
+    const growthFlops = ligoGrowthFlops(ligoSteps, stepForward, ligoMaterialiseFlops(prev, model));
+    return { growthFlops, growthForwardFlops: growthFlops / TRAINING_PER_FORWARD };
+  }
   const totalSteps = spec.stages.reduce((s, st) => s + st.steps, 0);
   const base = stageFlops(target, { batchSize: batch.batchSize, seqLen: batch.seqLen, predsPerSeq: predsAt(batch.seqLen), pool: null });
-  const forwardFlops = stages.reduce((s, st) => s + st.forwardFlops, 0);
+  // Growth FLOPs (LiGO's operator training) are part of the schedule's cost, not of the baseline's.
+  const forwardFlops = stages.reduce((s, st) => s + st.forwardFlops + st.growthForwardFlops, 0);
   const baselineForwardFlops = base.forward * totalSteps;
   return {
     stages,

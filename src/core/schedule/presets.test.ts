@@ -75,6 +75,18 @@ describe('buildPreset', () => {
     expect(stageLabel(o.stages[0].shape)).toBe('L2 · FFN/2 · max-pool 2');
   });
 
+  it("scales LiGO's BERT-Small → BERT-Base growth: L/2, d/2 at the head dimension, F/2 for 30%; 100 operator steps", () => {
+    const bert = FLOPS_MODELS['bert-base'].model;
+    const s = buildPreset('ligo', 1_000_000, bert);
+    expect(s.stages.map((st) => [stageLabel(st.shape, bert), st.steps])).toEqual([
+      ['L6 · d384 · H6 · FFN/2', 300_000],
+      ['L12', 700_000],
+    ]);
+    expect(s.ops).toEqual({ depth: 'stack', width: 'share', widthNoise: DEFAULT_WIDTH_NOISE, ligoSteps: 100 });
+    expect(buildPreset('ligo', 200, bert).ops.ligoSteps).toBe(10);
+    expect(buildPreset('compound', 100, bert).ops.ligoSteps).toBeUndefined();
+  });
+
   it("scales MSG's BERT schedule: FFN at 10%, depth at 20%, d with the heads at 30%, depth at 50%, ramps of 5%", () => {
     const bert = FLOPS_MODELS['bert-base'].model;
     const s = buildPreset('msg', 1_000_000, bert);

@@ -29,6 +29,8 @@ export interface PresetOptions {
   poolReduce?: PoolReduce;
   /** MSG's ramp in steps (ops.msgRamp), null for none; default none, except the msg preset's own (msgPresetRamp). */
   msgRamp?: number | null;
+  /** LiGO's operator steps (ops.ligoSteps), null for none; default none, except the ligo preset's own (ligoPresetSteps). */
+  ligoSteps?: number | null;
 }
 
 /** A stage before steps are assigned: its share of the run, as an integer weight. */
@@ -51,6 +53,17 @@ const MSG_RAMP_PERCENT = 5;
 export function msgPresetRamp(totalSteps: number): number {
   return Math.max(1, Math.round((totalSteps * MSG_RAMP_PERCENT) / 100));
 }
+
+/**
+ * The ligo preset's operator training, ops.ligoSteps: the paper's 100 steps, which is small against its
+ * runs (about 0.05% of BERT-Base pre-training), capped at 5% of a lab run so that a tiny run is
+ * not mostly operator training; at least 1.
+ */
+export function ligoPresetSteps(totalSteps: number): number {
+  return Math.max(1, Math.min(LIGO_PAPER_STEPS, Math.round((totalSteps * LIGO_STEPS_PERCENT) / 100)));
+}
+const LIGO_PAPER_STEPS = 100;
+const LIGO_STEPS_PERCENT = 5;
 
 /** Keeps weight·steps (weights are percentages) exact in double precision. */
 const MAX_STEPS = 1e12;
@@ -151,11 +164,22 @@ function drafts(name: PresetName, target: ModelConfig, reduce: PoolReduce): Draf
         at(30, narrow, pooled),
         at(30),
       ];
+    case 'ligo': {
+      // LiGO's BERT experiment (Wang et al. 2023) grows BERT-Small (L6, d512, 8 heads) into BERT-Base
+      // (L12, d768, 12 heads). Scaled: half the depth, half of d at the same head dimension (half the
+      // heads, as the paper keeps d_h = 64; tile doubles d_h instead when the heads are odd) and half
+      // the FFN, so F = 4d holds in both. The paper starts from a separately pretrained small model;
+      // here it is the first stage, given 30% of the run.
+      const small: Partial<StageShape> = target.hidden % K === 0 ? (target.heads % K === 0 ? { hiddenDiv: K, headsDiv: K } : { hiddenDiv: K }) : {};
+      return [at(30, { layers: depthAt(1 / 2) }, narrow, small), at(70)];
+    }
     case 'msg': {
       // MSG's BERT schedule (Yao et al. 2023; the released script, read as shares of the run): FFN width
-      // grows at 10%, depth L/4 → L/2 at 20%, d at 30%, heads at 40%, depth to L at 50%. MSG masks no
-      // head-dimension growth here (growth/msg.ts), so d grows with the heads by heads.add, at the 30%
-      // boundary; the starting sizes halve F, d and H and quarter L, as the other presets' treatments do.
+      // grows at 10%, depth L/4 → L/2 at 20%, d at 30%, heads at 40%, depth to L at 50%. Here d grows with
+      // the heads by heads.add, at the 30% boundary: more heads at a fixed d (the paper's 40% step after
+      // d) would shrink the head dimension, which has no preserving form (growth/heads.ts), and growing
+      // the head dimension first (hidden.*+msg) would need a smaller start than the d/2 the other
+      // presets' treatments share. The starting sizes halve F, d and H and quarter L, as they do.
       const small: Partial<StageShape> = target.heads % K === 0 && target.hidden % K === 0 ? { hiddenDiv: K, headsDiv: K } : {};
       return [
         at(10, { layers: depthAt(1 / 4) }, narrow, small),
@@ -190,6 +214,7 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
   // The ramp runs inside the stage a growth starts: never longer than the shortest of them.
   const rampCap = Math.min(...steps.slice(1), totalSteps);
   const msgRamp = opts.msgRamp === undefined ? (name === 'msg' ? Math.min(msgPresetRamp(totalSteps), rampCap) : undefined) : opts.msgRamp ?? undefined;
+  const ligoSteps = opts.ligoSteps === undefined ? (name === 'ligo' ? ligoPresetSteps(totalSteps) : undefined) : opts.ligoSteps ?? undefined;
   return {
     preset: name,
     stages: merged.map((d, i) => ({
@@ -203,6 +228,7 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
       width: opts.width ?? 'share',
       widthNoise: opts.widthNoise ?? DEFAULT_WIDTH_NOISE,
       ...(msgRamp === undefined ? {} : { msgRamp }),
+      ...(ligoSteps === undefined ? {} : { ligoSteps }),
     },
   };
 }

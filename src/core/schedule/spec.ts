@@ -75,6 +75,12 @@ export const growthOpsSchema = z.object({
    * Optional so that records, checkpoints and links from before MSG parse unchanged.
    */
   msgRamp: positiveInt.optional(),
+  /**
+   * LiGO mode (growth/ligo.ts): present, every growth event that changes weights is made by a learned
+   * linear operator trained for this many steps on the grown model's loss, instead of the depth,
+   * width, hidden and heads operators above; absent, no LiGO. Optional for the same reason as msgRamp.
+   */
+  ligoSteps: positiveInt.optional(),
 });
 export type GrowthOps = z.infer<typeof growthOpsSchema>;
 
@@ -109,6 +115,7 @@ export const PRESET_NAMES = [
   'length-pool',
   'compound',
   'msg',
+  'ligo',
 ] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

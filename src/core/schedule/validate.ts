@@ -228,6 +228,24 @@ function checkRamp(s: string, i: number, prev: StageShape, stage: StageSpec, spe
   }
 }
 
+/**
+ * LiGO learns expansions of dense weight matrices (growth/ligo.ts); a factorized FFN's factors have
+ * no such rule, so a growth that changes weights must start from a dense FFN. A boundary that only
+ * changes the input length is no LiGO growth and is allowed.
+ */
+function checkLigo(i: number, prev: StageShape, cur: StageShape, spec: ScheduleSpec): void {
+  if (spec.ops.ligoSteps === undefined || prev.ffnRank === 0) return;
+  const grows =
+    cur.layers !== prev.layers || cur.ffnDiv !== prev.ffnDiv || cur.ffnRank !== prev.ffnRank ||
+    (cur.hiddenDiv ?? 1) !== (prev.hiddenDiv ?? 1) || (cur.headsDiv ?? 1) !== (prev.headsDiv ?? 1);
+  if (!grows) return;
+  throw new ConfigError(
+    `stages[${i - 1}].shape.ffnRank`,
+    `stage ${i - 1} has a factorized FFN (rank ${prev.ffnRank}) and grows into stage ${i} under LiGO (ops.ligoSteps); ` +
+      'LiGO expands dense weights: make the FFN dense first (ffnRank 0) or drop LiGO',
+  );
+}
+
 /** The last stage must be the full target model; one check per field. */
 function checkFinal(p: string, shape: StageShape, target: ModelConfig, checks: Checks): boolean {
   const full = `the last stage must be the full target model (L${target.layers}, ffnDiv 1, ffnRank ${target.ffnRank}, length "full", hiddenDiv 1, headsDiv 1), as in every preset`;
@@ -299,6 +317,18 @@ export function validateSchedule(spec: ScheduleSpec, target: ModelConfig, train:
       }
     }),
     checks.run(() => {
+      const steps = spec.ops.ligoSteps;
+      if (steps !== undefined && !isPositiveInt(steps)) {
+        throw new ConfigError('ops.ligoSteps', `LiGO's operator trains for a whole number of steps, at least 1 (leave it out for no LiGO), got ${show(steps)}`);
+      }
+      if (steps !== undefined && spec.ops.msgRamp !== undefined) {
+        throw new ConfigError(
+          'ops.ligoSteps',
+          'LiGO and MSG are two ways of making every growth (a learned operator vs. masked new structures) and cannot be combined; set ops.ligoSteps or ops.msgRamp, not both',
+        );
+      }
+    }),
+    checks.run(() => {
       const noise = spec.ops.widthNoise;
       if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0 || noise >= 1) {
         throw new ConfigError('ops.widthNoise', `must be a number in [0, 1) (0 = exact copies), got ${show(noise)}`);
@@ -319,6 +349,9 @@ export function validateSchedule(spec: ScheduleSpec, target: ModelConfig, train:
   const rampOk = spec.stages.map((stage, i) =>
     i === 0 || !stagesOk[i] || !ops ? true : checks.run(() => checkRamp(`stages[${i}]`, i, spec.stages[i - 1].shape, stage, spec)),
   );
+  const ligoOk = spec.stages.map((stage, i) =>
+    i === 0 || !stagesOk[i - 1] || !stagesOk[i] || !ops ? true : checks.run(() => checkLigo(i, spec.stages[i - 1].shape, stage.shape, spec)),
+  );
   const last = spec.stages.length - 1;
   const finalOk = stagesOk[last] ? checkFinal(`stages[${last}].shape`, spec.stages[last].shape, target, checks) : false;
   const stepsOk = stagesOk.every(Boolean) && checks.run(() => {
@@ -327,5 +360,5 @@ export function validateSchedule(spec: ScheduleSpec, target: ModelConfig, train:
       throw new ConfigError('train.steps', `must equal the sum of the stage steps (${spec.stages.map((st) => st.steps).join(' + ')} = ${total}), got ${train.steps}`);
     }
   });
-  return preset && ops && stagesOk.every(Boolean) && growthOk.every(Boolean) && rampOk.every(Boolean) && finalOk && stepsOk;
+  return preset && ops && stagesOk.every(Boolean) && growthOk.every(Boolean) && rampOk.every(Boolean) && ligoOk.every(Boolean) && finalOk && stepsOk;
 }

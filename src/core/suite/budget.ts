@@ -38,10 +38,13 @@ export function matchBudget(reference: ScheduleSpec, arm: ScheduleSpec, target: 
   if (low.length === 0) throw new ConfigError('schedule', `"${arm.preset}" has no low-cost stage whose steps could be matched`);
 
   const referenceForwardFlops = scheduleFlops(reference, target, batch).forwardFlops;
-  const perStep = scheduleFlops({ ...arm, stages: arm.stages.map((s) => ({ ...s, steps: 1 })) }, target, batch).stages.map((s) => s.forwardFlopsPerStep);
+  const unit = scheduleFlops({ ...arm, stages: arm.stages.map((s) => ({ ...s, steps: 1 })) }, target, batch).stages;
+  const perStep = unit.map((s) => s.forwardFlopsPerStep);
+  // Growth costs (LiGO's operator training) do not depend on the stages' steps: a fixed part of the budget.
+  const growth = unit.reduce((s, st) => s + st.growthForwardFlops, 0);
   const lowCost = perStep.slice(0, -1);
   const lastSteps = refLast.steps;
-  const budget = referenceForwardFlops - lastSteps * perStep[perStep.length - 1];
+  const budget = referenceForwardFlops - lastSteps * perStep[perStep.length - 1] - growth;
   const minimum = lowCost.reduce((a, b) => a + b, 0);
   if (budget < minimum) {
     throw new ConfigError('steps', `the reference's low-cost stages cost ${budget.toExponential(3)} FLOPs, less than one step of each of "${arm.preset}"'s low-cost stages (${minimum.toExponential(3)}); use more steps`);
@@ -63,7 +66,7 @@ export function matchBudget(reference: ScheduleSpec, arm: ScheduleSpec, target: 
     ...arm,
     stages: [...low.map((s, i) => ({ ...s, steps: chosen.steps[i] })), { ...armLast, steps: lastSteps }],
   };
-  const forwardFlops = chosen.flops + lastSteps * perStep[perStep.length - 1];
+  const forwardFlops = chosen.flops + lastSteps * perStep[perStep.length - 1] + growth;
   return {
     schedule,
     forwardFlops,

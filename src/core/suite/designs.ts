@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { ScheduleBatch } from '../schedule/flops.ts';
-import { allocateSteps, buildPreset, withRestartsOf } from '../schedule/presets.ts';
+import { allocateSteps, buildPreset, msgPresetRamp, withRestartsOf } from '../schedule/presets.ts';
 import { stageModelConfig, type PresetName, type ScheduleSpec, type StageShape } from '../schedule/spec.ts';
 import { matchBudget } from './budget.ts';
 
@@ -15,21 +15,27 @@ import { matchBudget } from './budget.ts';
  *   Table 1: share k=4 vs factorization h=0.2·d, pooling k=2 vs truncation to n/2. Each at equal
  *   steps and, re-timed with matchBudget, at equal forward FLOPs.
  *
- * Both add the controls every verdict depends on: the baseline at 0.5× and 0.75× of its steps
+ * - operators: the growth operators of the field at equal cost, on one growth of depth and width
+ *   (L/2, d/2 at fixed heads, F/2 for 30% of the run, then the full model): stacking with tiled
+ *   width (Gong et al.; Shen et al.'s tile), the same masked (MSG, Yao et al.), learned (LiGO, Wang
+ *   et al.; its operator training re-timed into the budget) and bert2BERT's AKI (Chen et al.).
+ *
+ * All add the controls every verdict depends on: the baseline at 0.5× and 0.75× of its steps
  * (the budget sweep behind the non-inferiority margin and the effective FLOPs speed-up), the
  * baseline restarted at compound's stage boundaries (growth without the confound of learning-rate
  * restarts), and the smallest stage model trained alone (the gate: a budget at which the full
  * model does not beat it cannot show what growth buys).
  */
 
-export type DesignName = 'lab' | 'paper';
-export const DESIGN_NAMES: readonly DesignName[] = ['lab', 'paper'];
+export type DesignName = 'lab' | 'paper' | 'operators';
+export const DESIGN_NAMES: readonly DesignName[] = ['lab', 'paper', 'operators'];
 
 export const ARM_NAMES = [
   'baseline', 'stack', 'compound',
   'depth', 'width-share', 'width-factorize', 'length-pool', 'length-truncate', 'width-share-exact',
   'fig1-compound', 'fig1-depth', 'fig1-length', 'fig1-depth-flops', 'fig1-length-flops',
   'share-k4', 'factorize-h0.2d', 'factorize-h0.2d-flops', 'pool-k2', 'truncate-n2', 'truncate-n2-flops',
+  'ops-stack', 'ops-msg', 'ops-ligo', 'ops-bert2bert',
   'baseline-restarts', 'baseline-x0.5', 'baseline-x0.75', 'smallest',
 ] as const;
 export type ArmName = (typeof ARM_NAMES)[number];
@@ -94,7 +100,24 @@ export const DESIGNS: Record<DesignName, { arms: readonly ArmName[]; comparisons
       RESTARTS,
     ],
   },
+  operators: {
+    arms: ['baseline', 'ops-stack', 'ops-msg', 'ops-ligo', 'ops-bert2bert', 'baseline-restarts', 'baseline-x0.5', 'baseline-x0.75', 'smallest'],
+    comparisons: [
+      diff('operators', 'Growth operators at equal FLOPs: stack vs MSG vs LiGO vs bert2BERT on depth + width', 'stack, MSG, LiGO, bert2BERT', ['ops-stack', 'ops-msg', 'ops-ligo', 'ops-bert2bert']),
+      {
+        id: 'operators-vs-baseline', title: 'Each growth operator against the full model: comparable quality at lower cost', paper: 'control for the operators',
+        arms: ['baseline', 'ops-stack', 'ops-msg', 'ops-ligo', 'ops-bert2bert'], reference: 'baseline', test: 'non-inferiority',
+      },
+      { ...RESTARTS, id: 'restarts-operators', arms: ['baseline-restarts', 'baseline', 'ops-stack'] },
+    ],
+  },
 };
+
+/**
+ * The growth schedule of each design that the controls follow: the restart control restarts the
+ * baseline at its stage boundaries, and the gate trains its first stage's model alone.
+ */
+export const GROWTH_REFERENCE: Record<DesignName, ArmName> = { lab: 'compound', paper: 'compound', operators: 'ops-stack' };
 
 /** An arm before sizes and seeds are attached (plan.ts makes the ExperimentConfig). */
 export interface ArmDraft {
@@ -117,6 +140,38 @@ function twoStage(low: Partial<StageShape>, steps: number, target: ModelConfig):
   return { ...base, preset: 'custom', stages: [{ ...full, shape: { ...full.shape, ...low }, steps: lowSteps }, { ...full, steps: fullSteps }] };
 }
 
+/** Share of the run the operators design's small stage gets (as the ligo preset's). */
+const OPERATORS_LOW_FRACTION = 30;
+
+/**
+ * The operators design's one growth: depth, d (the head dimension, at fixed heads, so the hidden
+ * operator is what differs: tile, tile masked, learned, AKI) and the FFN all doubling at 30% of the
+ * run. d/2 needs an even head dimension; otherwise d stays and only depth and the FFN grow.
+ */
+function operatorsSchedule(steps: number, target: ModelConfig, ops: Partial<ScheduleSpec['ops']>): ScheduleSpec {
+  const base = buildPreset('baseline', steps, target);
+  const full = base.stages[0];
+  const halfD = (target.hidden / target.heads) % 2 === 0 ? { hiddenDiv: 2 } : {};
+  const low: Partial<StageShape> = { layers: Math.max(1, Math.round(target.layers / 2)), ffnDiv: 2, ...halfD };
+  const [lowSteps, fullSteps] = allocateSteps([OPERATORS_LOW_FRACTION, 100 - OPERATORS_LOW_FRACTION], steps);
+  return {
+    ...base,
+    preset: 'custom',
+    stages: [{ ...full, shape: { ...full.shape, ...low }, steps: lowSteps }, { ...full, steps: fullSteps }],
+    ops: { ...base.ops, ...ops },
+  };
+}
+
+/**
+ * LiGO's operator steps in the operators design: 1% of the run, at least 1, at most the paper's 100.
+ * Each operator step costs about one full-model training step, so the ligo preset's 5% would cost
+ * more than the whole small stage (at L/2, d/2 and F/2 about 1/8 of a full step, 30% of the run),
+ * leaving nothing for re-timing to equal FLOPs; the paper's 100 steps are 0.025% of its run.
+ */
+function operatorsLigoSteps(steps: number): number {
+  return Math.max(1, Math.min(100, Math.round(steps / 100)));
+}
+
 /** The arms of a design for a target model and step budget, in run order (reference arms first). */
 export function designArms(design: DesignName, target: ModelConfig, steps: number, batch: ScheduleBatch): ArmDraft[] {
   if (!DESIGN_NAMES.includes(design)) throw new ConfigError('design', `must be one of ${DESIGN_NAMES.join(', ')}, got ${JSON.stringify(design)}`);
@@ -135,13 +190,12 @@ export function designArms(design: DesignName, target: ModelConfig, steps: numbe
   add('baseline', 'the full model for every step', preset('baseline'));
   add('stack', 'Gong et al.: 30% at L/4, 40% at L/2, 30% at L', preset('stack'));
   add('compound', 'CompoundGrow: L/4 and L/2 with pool 2 and FFN share 2, then L still pooled and narrow, then the full model', preset('compound'));
-  const compound = built.get('compound')!.schedule;
   if (design === 'lab') {
     for (const name of ['depth', 'width-share', 'width-factorize', 'length-pool', 'length-truncate'] as const) {
       matched(name, `compound's timing with only its ${name.replace('-', ' ')} treatment`, 'compound', preset(name));
     }
     matched('width-share-exact', 'width-share with exact copies (ε = 0): the control for symmetry breaking', 'compound', preset('width-share', { widthNoise: 0 }));
-  } else {
+  } else if (design === 'paper') {
     add('fig1-compound', '70% at L/2 with n/2 truncation, then the full model', twoStage({ layers: depthAt(1 / 2), length: 'truncate', lengthFactor: 2 }, steps, target));
     add('fig1-depth', '70% at L/4, then the full model', twoStage({ layers: depthAt(1 / 4) }, steps, target));
     add('fig1-length', '70% at n/4 (truncation), then the full model', twoStage({ length: 'truncate', lengthFactor: 4 }, steps, target));
@@ -154,12 +208,22 @@ export function designArms(design: DesignName, target: ModelConfig, steps: numbe
     add('truncate-n2', '70% truncated to n/2, then the full model', twoStage({ length: 'truncate', lengthFactor: 2 }, steps, target));
     matched('truncate-n2-flops', 'truncate-n2', 'pool-k2', built.get('truncate-n2')!.schedule);
   }
-  add('baseline-restarts', "the baseline with its learning rate restarted at compound's stage boundaries (no growth)", withRestartsOf(built.get('baseline')!.schedule, compound));
+  if (design === 'operators') {
+    const plain = operatorsSchedule(steps, target, {});
+    const growStage = plain.stages[1].steps;
+    add('ops-stack', '30% at L/2, d/2 and F/2, then the full model: depth by stacking, d and the FFN by tiling', plain);
+    add('ops-msg', 'ops-stack with every new layer, unit and head masked, the mask ramping over 5% of the run (MSG)', operatorsSchedule(steps, target, { msgRamp: Math.min(msgPresetRamp(steps), growStage) }));
+    matched('ops-ligo', `ops-stack's growth learned by LiGO (its operator trained for ${operatorsLigoSteps(steps)} steps)`, 'ops-stack', operatorsSchedule(steps, target, { ligoSteps: operatorsLigoSteps(steps) }));
+    add('ops-bert2bert', "ops-stack with d grown by bert2BERT's AKI (each new unit from the layer above)", operatorsSchedule(steps, target, { hidden: 'aki' }));
+  }
+  const growth = GROWTH_REFERENCE[design];
+  const grown = built.get(growth)!.schedule;
+  add('baseline-restarts', `the baseline with its learning rate restarted at ${growth}'s stage boundaries (no growth)`, withRestartsOf(built.get('baseline')!.schedule, grown));
   for (const { arm, fraction } of SWEEP) {
     add(arm, `the baseline trained for ${fraction}× its steps (budget sweep)`, buildPreset('baseline', Math.max(1, Math.round(fraction * steps)), target));
   }
-  const first = compound.stages[0].shape;
+  const first = grown.stages[0].shape;
   const small = stageModelConfig(target, first);
-  add('smallest', `compound's first-stage model (L${small.layers}, FFN ${small.ffn}) trained alone for every step: the gate`, buildPreset('baseline', steps, small), null, small);
+  add('smallest', `${growth}'s first-stage model (L${small.layers}, d${small.hidden}, FFN ${small.ffn}) trained alone for every step: the gate`, buildPreset('baseline', steps, small), null, small);
   return DESIGNS[design].arms.map((name) => built.get(name)!);
 }

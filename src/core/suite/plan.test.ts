@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scheduleFlops } from '../schedule/flops.ts';
 import { DESIGNS, DESIGN_NAMES, SUITE_SIZES, SUITE_STEPS, armConfig, planSuite } from './plan.ts';
+import { GROWTH_REFERENCE } from './designs.ts';
 
 const stepsOf = (stages: { steps: number }[]) => stages.reduce((s, st) => s + st.steps, 0);
 
@@ -26,17 +27,18 @@ describe('planSuite', () => {
     // The budget sweep: the baseline at half and three quarters of its steps.
     expect(stepsOf(arm('baseline-x0.5').config.schedule.stages)).toBe(Math.round(0.5 * plan.steps));
     expect(stepsOf(arm('baseline-x0.75').config.schedule.stages)).toBe(Math.round(0.75 * plan.steps));
-    // The restart control: the baseline's model and steps, cut where compound grows.
+    // The restart control: the baseline's model and steps, cut where the design's growth schedule grows.
     const restarts = arm('baseline-restarts').config.schedule.stages;
-    const compound = arm('compound').config.schedule.stages;
+    const compound = arm(GROWTH_REFERENCE[design]).config.schedule.stages;
     expect(stepsOf(restarts)).toBe(plan.steps);
     expect(restarts.map((s) => s.steps)).toEqual(compound.map((s) => s.steps));
     for (const s of restarts) expect(s.shape).toEqual(arm('baseline').config.schedule.stages[0].shape);
-    // The gate's smallest stage model: compound's first stage, trained alone, as a smaller model.
+    // The gate's smallest stage model: that schedule's first stage, trained alone, as a smaller model.
     const smallest = arm('smallest').config;
     expect(smallest.size).toBe('custom');
     expect(smallest.model.layers).toBe(compound[0].shape.layers);
     expect(smallest.model.ffn).toBe(arm('baseline').config.model.ffn / compound[0].shape.ffnDiv);
+    expect(smallest.model.hidden).toBe(arm('baseline').config.model.hidden / (compound[0].shape.hiddenDiv ?? 1));
     expect(arm('smallest').forwardFlops).toBeLessThan(arm('baseline').forwardFlops);
   });
 
@@ -68,7 +70,7 @@ describe('planSuite', () => {
     expect(names.map((a) => armConfig(plan, a, 7).seed)).toEqual(names.map(() => 7));
     expect(() => planSuite('huge' as 'tiny')).toThrow(/size: must be one of tiny, small, deep, lab, got "huge"/);
     expect(() => planSuite('tiny', 19)).toThrow(/steps: must be a whole number of at least 20, got 19/);
-    expect(() => planSuite('tiny', 40, 'grand' as 'lab')).toThrow(/design: must be one of lab, paper, got "grand"/);
+    expect(() => planSuite('tiny', 40, 'grand' as 'lab')).toThrow(/design: must be one of lab, paper, operators, got "grand"/);
   });
 
   it('compares arms of its own design, each against a reference in its list', () => {
@@ -78,5 +80,31 @@ describe('planSuite', () => {
         for (const a of c.arms) expect(DESIGNS[design].arms).toContain(a);
       }
     }
+  });
+});
+
+describe('the operators design', () => {
+  it('grows the same stages with each operator, and LiGO re-timed to the same FLOPs', () => {
+    const plan = planSuite('small', 200, 'operators');
+    const arm = (name: string) => plan.arms.find((a) => a.name === name)!;
+    const target = arm('baseline').config.model;
+    const stack = arm('ops-stack').config.schedule;
+    expect(stack.stages.map((s) => s.shape)).toEqual([
+      { ...stack.stages[1].shape, layers: target.layers / 2, ffnDiv: 2, hiddenDiv: 2 },
+      stack.stages[1].shape,
+    ]);
+    expect(stack.stages[0].steps).toBe(60);
+    for (const name of ['ops-msg', 'ops-bert2bert']) {
+      expect(arm(name).config.schedule.stages).toEqual(stack.stages);
+      expect(arm(name).forwardFlops).toBe(arm('ops-stack').forwardFlops);
+    }
+    expect(arm('ops-msg').config.schedule.ops.msgRamp).toBe(10);
+    expect(arm('ops-bert2bert').config.schedule.ops.hidden).toBe('aki');
+    const ligo = arm('ops-ligo').config.schedule;
+    expect(ligo.ops.ligoSteps).toBe(2);
+    // The operator's training is paid for by fewer small-stage steps; the full stage is the same.
+    expect(ligo.stages[0].steps).toBeLessThan(stack.stages[0].steps);
+    expect(ligo.stages[1].steps).toBe(stack.stages[1].steps);
+    expect(Math.abs(arm('ops-ligo').flopsGap!)).toBeLessThan(0.01);
   });
 });

@@ -28,7 +28,7 @@ describe('validateSuiteResults', () => {
     expect(() => validateSuiteResults([1, 2])).toThrow(/results: this is not a JSON object\. Open the results\.json that `growlab suite` wrote/);
     expect(() => validateSuiteResults({ format: 'growlab-run', version: 1 })).toThrow(/a single run record \(growlab-run\), not suite results/);
     expect(() => validateSuiteResults({ ...ok, version: 9 })).toThrow(/version is 9; this lab reads versions 1 and 2/);
-    expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, design: 'grand' } })).toThrow(/^results: settings\.design: expected one of "lab", "paper", got "grand"\. Open the results\.json/);
+    expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, design: 'grand' } })).toThrow(/^results: settings\.design: expected one of "lab", "paper", "operators", got "grand"\. Open the results\.json/);
     expect(() => validateSuiteResults({ ...ok, settings: { ...ok.settings, margin: -0.1 } })).toThrow(/settings\.margin/);
     // A version-1 file (before designs) reads as the lab design with the default gate margin.
     const { design: _d, margin: _m, gateMargin: _g, evalBatches: _e, ...v1settings } = ok.settings;

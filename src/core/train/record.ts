@@ -54,7 +54,7 @@ export const stageRecordSchema = z.object({
   startStep: count,
   endStep: count,
   shape: stageShapeRecordSchema.optional(),
-  /** Forward-pass FLOPs of the whole stage (the paper's convention). */
+  /** Forward-pass FLOPs of the whole stage (the paper's convention), the growth that made it included (LiGO). */
   flops: nonNegative.optional(),
   wallMs: nonNegative,
 }).superRefine((s, ctx) => {
@@ -89,6 +89,12 @@ export const growthEventRecordSchema = z.object({
   preserving: z.boolean().optional(),
   /** Wall time of the growth itself (operators applied, weights computed), counted in the run's wall time; absent in older records. */
   wallMs: nonNegative.optional(),
+  /**
+   * LiGO only: forward FLOPs of the growth (its operator's training, schedule/flops.ts growthForwardFlops,
+   * also in the new stage's `flops`), and the operator's training loss at its first and last step.
+   */
+  forwardFlops: nonNegative.optional(),
+  ligoLoss: z.object({ first: measured, last: measured }).optional(),
   /** Width share only: how far the FFN copies had moved apart when next measured (absent in older records). */
   copySeparation: copySeparationSchema.optional(),
 });

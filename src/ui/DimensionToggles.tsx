@@ -176,53 +176,55 @@ export function DimensionToggles() {
           them; the hidden operator grows the head dimension. With m = k only the heads grow; with m = 1 only the head dimension.
         </p>
       ) : null}
-      <div className="toggle-row">
-        <label className="check">
-          <input type="checkbox" checked={msg.on} onChange={(e) => update({ msg: { on: e.target.checked } })} />
-          Masked growth (MSG)
-        </label>
-        <div className="grid2">
-          <NumberField
-            label="Mask ramp (steps)"
-            value={msg.ramp}
-            step={1}
-            min={1}
-            disabled={!msg.on}
-            hint="0 → 1 after each growth"
-            onChange={(ramp) => update({ msg: { ramp } })}
-            error={issueFor(issues, 'ops.msgRamp')}
-          />
-        </div>
-      </div>
-      <p className="hint">
-        {msg.on
-          ? `New layers, FFN units, heads and head-dimension units are multiplied by a mask that ramps from 0 to 1 over ${msg.ramp} steps after each growth (LayerNorms weigh new units by it), so every growth starts from the same function (pre- and post-LN); then the mask is gone. Length growth is not masked: ${MSG_LEFT_OUT['length.*']}`
-          : 'Off: growth operators act as described above.'}
-      </p>
-      <div className="toggle-row">
-        <label className="check">
-          <input type="checkbox" checked={ligo.on} onChange={(e) => update({ ligo: { on: e.target.checked } })} />
-          Learned growth (LiGO)
-        </label>
-        <div className="grid2">
-          <NumberField
-            label="LiGO operator steps"
-            value={ligo.steps}
-            step={1}
-            min={1}
-            disabled={!ligo.on}
-            hint="trained inside each growth"
-            onChange={(steps) => update({ ligo: { steps } })}
-            error={issueFor(issues, 'ops.ligoSteps')}
-          />
-        </div>
-      </div>
-      <p className="hint">
-        {ligo.on
-          ? `Every growth of depth, width or d is a learned linear expansion of the small model's weights, trained for ${ligo.steps} steps on the MLM loss inside the growth, instead of the operators above; those steps' FLOPs are counted in the schedule's cost.`
-          : 'Off: growths use the operators above.'}
-      </p>
+      <ModeToggle
+        label="Masked growth (MSG)"
+        on={msg.on}
+        onToggle={(on) => update({ msg: { on } })}
+        field={{ label: 'Mask ramp (steps)', value: msg.ramp, hint: '0 → 1 after each growth', error: issueFor(issues, 'ops.msgRamp'), onChange: (ramp) => update({ msg: { ramp } }) }}
+        about={
+          msg.on
+            ? `New layers, FFN units, heads and head-dimension units are multiplied by a mask that ramps from 0 to 1 over ${msg.ramp} steps after each growth (LayerNorms weigh new units by it), so every growth starts from the same function (pre- and post-LN); then the mask is gone. Length growth is not masked: ${MSG_LEFT_OUT['length.*']}`
+            : 'Off: growth operators act as described above.'
+        }
+      />
+      <ModeToggle
+        label="Learned growth (LiGO)"
+        on={ligo.on}
+        onToggle={(on) => update({ ligo: { on } })}
+        field={{ label: 'LiGO operator steps', value: ligo.steps, hint: 'trained inside each growth', error: issueFor(issues, 'ops.ligoSteps'), onChange: (steps) => update({ ligo: { steps } }) }}
+        about={
+          ligo.on
+            ? `Every growth of depth, width or d is a learned linear expansion of the small model's weights, trained for ${ligo.steps} steps on the MLM loss inside the growth, instead of the operators above; those steps' FLOPs are counted in the schedule's cost.`
+            : 'Off: growths use the operators above.'
+        }
+      />
       {source === 'hand' ? <p className="hint">The stages below are edited by hand; changing a toggle or factor rebuilds them.</p> : null}
     </fieldset>
+  );
+}
+
+interface ModeField {
+  label: string;
+  value: number;
+  hint: string;
+  error: string | null;
+  onChange: (v: number) => void;
+}
+
+/** A growth mode that applies to every operator (MSG, LiGO): its switch, its one step count, and what it does. */
+function ModeToggle({ label, on, onToggle, field, about }: { label: string; on: boolean; onToggle: (on: boolean) => void; field: ModeField; about: string }) {
+  return (
+    <>
+      <div className="toggle-row">
+        <label className="check">
+          <input type="checkbox" checked={on} onChange={(e) => onToggle(e.target.checked)} />
+          {label}
+        </label>
+        <div className="grid2">
+          <NumberField label={field.label} value={field.value} step={1} min={1} disabled={!on} hint={field.hint} onChange={field.onChange} error={field.error} />
+        </div>
+      </div>
+      <p className="hint">{about}</p>
+    </>
   );
 }

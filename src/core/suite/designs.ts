@@ -132,12 +132,17 @@ export interface ArmDraft {
 /** Share of the run the paper design's low-cost stage gets (Table 1: 700K of 1M steps). */
 const PAPER_LOW_FRACTION = 70;
 
-/** A paper-design arm: one low-cost stage, then the full model; defaults (learning rate, optimizer, ops) as the presets'. */
-function twoStage(low: Partial<StageShape>, steps: number, target: ModelConfig): ScheduleSpec {
+/** One low-cost stage (lowPercent of the run), then the full model; defaults (learning rate, optimizer, ops) as the presets', `ops` on top. */
+function twoStage(low: Partial<StageShape>, steps: number, target: ModelConfig, lowPercent = PAPER_LOW_FRACTION, ops: Partial<ScheduleSpec['ops']> = {}): ScheduleSpec {
   const base = buildPreset('baseline', steps, target);
   const full = base.stages[0];
-  const [lowSteps, fullSteps] = allocateSteps([PAPER_LOW_FRACTION, 100 - PAPER_LOW_FRACTION], steps);
-  return { ...base, preset: 'custom', stages: [{ ...full, shape: { ...full.shape, ...low }, steps: lowSteps }, { ...full, steps: fullSteps }] };
+  const [lowSteps, fullSteps] = allocateSteps([lowPercent, 100 - lowPercent], steps);
+  return {
+    ...base,
+    preset: 'custom',
+    stages: [{ ...full, shape: { ...full.shape, ...low }, steps: lowSteps }, { ...full, steps: fullSteps }],
+    ops: { ...base.ops, ...ops },
+  };
 }
 
 /** Share of the run the operators design's small stage gets (as the ligo preset's). */
@@ -149,17 +154,8 @@ const OPERATORS_LOW_FRACTION = 30;
  * run. d/2 needs an even head dimension; otherwise d stays and only depth and the FFN grow.
  */
 function operatorsSchedule(steps: number, target: ModelConfig, ops: Partial<ScheduleSpec['ops']>): ScheduleSpec {
-  const base = buildPreset('baseline', steps, target);
-  const full = base.stages[0];
   const halfD = (target.hidden / target.heads) % 2 === 0 ? { hiddenDiv: 2 } : {};
-  const low: Partial<StageShape> = { layers: Math.max(1, Math.round(target.layers / 2)), ffnDiv: 2, ...halfD };
-  const [lowSteps, fullSteps] = allocateSteps([OPERATORS_LOW_FRACTION, 100 - OPERATORS_LOW_FRACTION], steps);
-  return {
-    ...base,
-    preset: 'custom',
-    stages: [{ ...full, shape: { ...full.shape, ...low }, steps: lowSteps }, { ...full, steps: fullSteps }],
-    ops: { ...base.ops, ...ops },
-  };
+  return twoStage({ layers: Math.max(1, Math.round(target.layers / 2)), ffnDiv: 2, ...halfD }, steps, target, OPERATORS_LOW_FRACTION, ops);
 }
 
 /**

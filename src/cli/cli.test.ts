@@ -13,7 +13,7 @@ describe('growlab bad input', () => {
     [['train', '--steps', 'ten'], /--steps: expected a positive integer, got "ten"/],
     [['train', '--frobnicate'], /train: Unknown option '--frobnicate' \(allowed flags: .*--size/],
     [['train', '--hidden', '30', '--heads', '4'], /model\.heads: hidden size 30 must be divisible by heads 4; allowed heads: 1, 2, 3, 5, 6, 10, 15, 30/],
-    [['train', '--preset', 'grow-everything'], /--preset: unknown value "grow-everything" \(allowed: baseline, .*compound, msg, ligo\)/],
+    [['train', '--preset', 'grow-everything'], /--preset: unknown value "grow-everything" \(allowed: baseline, .*compound, msg, ligo, bert2bert\)/],
     [['flops', '--preset', 'compound', '--model', 'gpt'], /--model: unknown value "gpt"/],
     [['growth-check', '--op', 'depth.teleport'], /op: unknown growth operator "depth\.teleport"; valid: depth\.stack/],
     [['dance'], /unknown command "dance" \(allowed: train, growth-check, flops, garden, bench, suite, eval\)/],

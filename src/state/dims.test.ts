@@ -10,9 +10,10 @@ const policies = { lrPolicy: DEFAULT_LR_POLICY, optPolicy: 'fresh' } as const;
 describe('scheduleFromDims', () => {
   for (const size of SIZE_NAMES) {
     const target = SIZES[size].model;
-    // stack, msg and ligo have their own timing (ligo: 30% small, then 70% full), which the toggles'
-    // four stages (20/20/30/30) do not reproduce.
-    for (const name of PRESET_NAMES.filter((n) => n !== 'stack' && n !== 'msg' && n !== 'ligo')) {
+    // stack, msg, ligo and bert2bert have their own timing (ligo and bert2bert: 30% small, then 70%
+    // full), which the toggles' four stages (20/20/30/30) do not reproduce.
+    const ownTiming: string[] = ['stack', 'msg', 'ligo', 'bert2bert'];
+    for (const name of PRESET_NAMES.filter((n) => !ownTiming.includes(n))) {
       it(`reproduces buildPreset("${name}") on ${size} from the preset's toggles`, () => {
         for (const total of [40, 200, 997]) {
           expect(scheduleFromDims(presetDims(name, target), total, target, policies)).toEqual(buildPreset(name, total, target));
@@ -48,6 +49,15 @@ describe('scheduleFromDims', () => {
     d.width.factor = 4;
     expect(matchingPreset(d, target)).toBe('custom');
     expect(shapeKey(presetDims('stack', target))).toBe(shapeKey(presetDims('depth', target)));
+  });
+
+  it("turns on what the bert2bert preset grows: FFN share and d at every head by AKI (d only at an even head dimension)", () => {
+    const d = presetDims('bert2bert', SIZES.tiny.model);
+    expect(d.hidden).toEqual({ on: true, op: 'aki', factor: 2, heads: 1 });
+    expect(d.width).toMatchObject({ on: true, mode: 'share', factor: 2 });
+    expect([d.depth.on, d.length.on, d.msg.on, d.ligo.on]).toEqual([false, false, false, false]);
+    expect(presetDims('bert2bert', { ...SIZES.tiny.model, hidden: 36, heads: 4 }).hidden).toMatchObject({ on: false, op: 'aki' });
+    expect(matchingPreset(d, SIZES.tiny.model)).toBe('custom');
   });
 
   it('names the toggle whose factor is impossible', () => {

@@ -2,7 +2,7 @@ import { ConfigError } from '../core/errors.ts';
 import { GROWTH_OPERATORS, type GrowthOperator } from '../core/growth/registry.ts';
 import type { ModelConfig } from '../core/model/config.ts';
 import { SIZES } from '../core/model/config.ts';
-import { allocateSteps, factorizeRank, ligoPresetSteps, msgPresetRamp } from '../core/schedule/presets.ts';
+import { allocateSteps, evenHeadDim, factorizeRank, ligoPresetSteps, msgPresetRamp } from '../core/schedule/presets.ts';
 import {
   DEFAULT_HIDDEN_OP,
   DEFAULT_WIDTH_NOISE,
@@ -98,7 +98,7 @@ export function presetDims(name: PresetName, target: ModelConfig, totalSteps: nu
   const depth: DepthDim = { on: name === 'stack' || name === 'depth' || name === 'compound' || grown, op: 'stack', factor: 2 };
   const factorize = name === 'width-factorize';
   const width: WidthDim = {
-    on: name === 'width-share' || factorize || name === 'compound' || grown,
+    on: name === 'width-share' || factorize || name === 'compound' || grown || name === 'bert2bert',
     mode: factorize ? 'factorize' : 'share',
     factor: factorize ? factorizeRank(target) : 2,
     noise: DEFAULT_WIDTH_NOISE,
@@ -109,12 +109,14 @@ export function presetDims(name: PresetName, target: ModelConfig, totalSteps: nu
     factor: 2,
     reduce: 'mean',
   };
-  // Only msg and ligo grow d, with the heads (heads.add); otherwise the toggle starts off, at d/2 with
-  // every head. ligo keeps every head when they are odd (its d/2 then doubles the head dimension), and
-  // grows no d when d is odd, as buildPreset does.
+  // msg and ligo grow d with the heads (heads.add), bert2bert at fixed heads (its AKI grows the head
+  // dimension); any other starts the toggle off, at d/2 with every head. As buildPreset does, ligo keeps
+  // every head when they are odd (its d/2 then doubles the head dimension) and grows no d when d is
+  // odd, and bert2bert grows no d when the head dimension is odd.
   const hidden: HiddenDim =
     name === 'msg' ? { on: true, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 2 }
     : name === 'ligo' ? { on: target.hidden % 2 === 0, op: DEFAULT_HIDDEN_OP, factor: 2, heads: target.heads % 2 === 0 ? 2 : 1 }
+    : name === 'bert2bert' ? { on: evenHeadDim(target), op: 'aki', factor: 2, heads: 1 }
     : { on: false, op: DEFAULT_HIDDEN_OP, factor: 2, heads: 1 };
   const steps = Number.isInteger(totalSteps) && totalSteps > 0;
   const msg: MsgDim = { on: name === 'msg', ramp: steps ? msgPresetRamp(totalSteps) : 1 };
@@ -178,7 +180,8 @@ export function withOpsOf(d: Dims, prev: Dims): Dims {
     depth: { ...d.depth, op: prev.depth.op },
     width: { ...d.width, noise: prev.width.noise, mode: d.width.mode === 'share' && prev.width.mode === 'random' ? 'random' : d.width.mode },
     length: { ...d.length, reduce: prev.length.reduce },
-    hidden: { ...d.hidden, op: prev.hidden.op },
+    // The bert2bert preset brings its AKI, as msg and ligo bring theirs below; any other keeps the user's operator.
+    hidden: { ...d.hidden, op: d.hidden.op === DEFAULT_HIDDEN_OP ? prev.hidden.op : d.hidden.op },
     // The msg preset brings MSG on and the ligo preset LiGO; any other keeps the user's choice. The two
     // cannot be combined (validateSchedule), so a preset bringing one turns the other off.
     msg: d.msg.on ? d.msg : d.ligo.on ? { ...prev.msg, on: false } : prev.msg,
@@ -186,7 +189,7 @@ export function withOpsOf(d: Dims, prev: Dims): Dims {
   };
 }
 
-/** The preset whose stages these dims produce (stack, msg and ligo have their own timing, so never), else custom. */
+/** The preset whose stages these dims produce (stack, msg, ligo and bert2bert have their own timing, so never), else custom. */
 export function matchingPreset(d: Dims, target: ModelConfig): PresetName | 'custom' {
   const key = shapeKey(d);
   const names: PresetName[] = ['baseline', 'depth', 'width-share', 'width-factorize', 'length-truncate', 'length-pool', 'compound'];

@@ -3,7 +3,7 @@ import { SIZES } from '../core/model/config.ts';
 import { experimentErrors, experimentFlops, validateSettings, type ExperimentConfig } from '../core/run/config.ts';
 import type { ScheduleFlops } from '../core/schedule/flops.ts';
 import { buildPreset } from '../core/schedule/presets.ts';
-import type { PresetName, ScheduleSpec } from '../core/schedule/spec.ts';
+import { DEFAULT_HIDDEN_OP, type PresetName, type ScheduleSpec } from '../core/schedule/spec.ts';
 import type { BuilderState } from './builder.ts';
 import { opsOf, presetDims, scheduleFromDims } from './dims.ts';
 import { issueOf, type FieldIssue } from './issue.ts';
@@ -33,15 +33,15 @@ export function builderSchedule(s: BuilderState): ScheduleSpec {
   if (s.source === 'hand') return { preset: 'custom', stages: s.handStages, ops: s.handOps };
   if (s.source === 'dims') return scheduleFromDims(s.dims, s.totalSteps, model, s.policies);
   const ops = opsOf(s.dims);
-  const spec = buildPreset(s.preset, s.totalSteps, model, {
+  return buildPreset(s.preset, s.totalSteps, model, {
     ...s.policies, depth: ops.depth, width: ops.width, widthNoise: ops.widthNoise, poolReduce: s.dims.length.reduce,
-    // The toggles decide, for the msg and ligo presets too (their stages without masks or LiGO when off).
+    // The toggles decide, for the msg, ligo and bert2bert presets too: no masks or LiGO when those are
+    // off, the chosen hidden operator instead of AKI. It is named for presets that grow no d as well,
+    // so that their stages edited by hand ("custom") keep it.
     msgRamp: ops.msgRamp ?? null,
     ligoSteps: ops.ligoSteps ?? null,
+    hidden: ops.hidden ?? DEFAULT_HIDDEN_OP,
   });
-  // buildPreset takes no hidden operator: the chosen one is added for the presets that grow d (msg,
-  // ligo) and for any preset's stages edited by hand ("custom"), which keep these ops.
-  return ops.hidden === undefined ? spec : { ...spec, ops: { ...spec.ops, hidden: ops.hidden } };
 }
 
 /** buildPreset names its step count "steps"; the builder's input for it is train.steps. */
@@ -73,12 +73,14 @@ function withoutRepeats(issues: FieldIssue[]): FieldIssue[] {
 
 /** The same experiment with a preset's schedule instead (for the queue: same size, steps, seed, operators). */
 export function presetVariant(s: BuilderState, preset: PresetName): BuiltExperiment {
-  // The msg preset is its masks and the ligo preset its learned operator: queued from a builder with
-  // the toggle off, each brings it on, as choosing it does, and the other off (they cannot be combined).
+  // The msg preset is its masks, the ligo preset its learned operator and the bert2bert preset its
+  // AKI: queued from a builder with the toggle off (or another hidden operator), each brings its own,
+  // as choosing it does; msg and ligo turn the other off (they cannot be combined).
   const own = presetDims(preset, SIZES[s.size].model, s.totalSteps);
   const dims =
     preset === 'msg' ? { ...s.dims, msg: s.dims.msg.on ? s.dims.msg : own.msg, ligo: { ...s.dims.ligo, on: false } }
     : preset === 'ligo' ? { ...s.dims, ligo: s.dims.ligo.on ? s.dims.ligo : own.ligo, msg: { ...s.dims.msg, on: false } }
+    : preset === 'bert2bert' ? { ...s.dims, hidden: { ...s.dims.hidden, op: own.hidden.op } }
     : s.dims;
   return buildExperiment({ ...s, source: 'preset', preset, dims });
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { GROWTH_OPERATORS } from '../core/growth/registry.ts';
 import { SIZES } from '../core/model/config.ts';
+import { buildPreset } from '../core/schedule/presets.ts';
 import { HIDDEN_OP_NAMES, type StageShape, type StageSpec } from '../core/schedule/spec.ts';
 import { DEFAULT_LR_POLICY } from '../core/train/lr.ts';
 import { initialBuilder, useBuilder, type BuilderState } from './builder.ts';
 import { headsOperators, hiddenOperators, matchingPreset, opsOf, presetDims, scheduleFromDims, shapeKey, type Dims } from './dims.ts';
-import { buildExperiment } from './experiment.ts';
+import { buildExperiment, builderSchedule, presetVariant } from './experiment.ts';
 
 /* The Grow hidden toggle and the stages' d and heads divisors, from the builder's state to the core's checks. */
 
@@ -125,5 +126,24 @@ describe('the builder: the core validation of d and heads, each under its field'
     useBuilder.getState().setDims({ ...useBuilder.getState().dims, hidden: { ...useBuilder.getState().dims.hidden, op: 'tile' } });
     expect(useBuilder.getState().source).toBe('hand');
     expect(useBuilder.getState().handOps.hidden).toBeUndefined();
+  });
+
+  it('the bert2bert preset brings AKI when chosen or queued; the toggles can swap it; another preset keeps it', () => {
+    useBuilder.setState(initialBuilder());
+    const b = () => useBuilder.getState();
+    b().choosePreset('bert2bert', [], b().handOps);
+    expect(b().dims.hidden).toMatchObject({ on: true, op: 'aki', heads: 1 });
+    expect(builderSchedule(b())).toEqual(buildPreset('bert2bert', b().totalSteps, tinyModel));
+    expect(buildExperiment(b()).issues).toEqual([]);
+    // Only the operator changed: the preset's stages, grown by tile (named by no ops.hidden).
+    b().setDims({ ...b().dims, hidden: { ...b().dims.hidden, op: 'tile' } });
+    expect(b().source).toBe('preset');
+    expect(builderSchedule(b()).ops.hidden).toBeUndefined();
+    expect(builderSchedule(b()).stages).toEqual(buildPreset('bert2bert', b().totalSteps, tinyModel).stages);
+    expect(presetVariant(b(), 'bert2bert').schedule!.ops.hidden).toBe('aki');
+    b().choosePreset('bert2bert', [], b().handOps);
+    b().choosePreset('compound', [], b().handOps);
+    expect(builderSchedule(b()).ops.hidden).toBe('aki');
+    useBuilder.setState(initialBuilder());
   });
 });

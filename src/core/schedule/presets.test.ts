@@ -87,6 +87,25 @@ describe('buildPreset', () => {
     expect(buildPreset('compound', 100, bert).ops.ligoSteps).toBeUndefined();
   });
 
+  it("scales bert2BERT's width growth: d/2 at every head (the head dimension grows) and F/2 at full depth for 30%, by AKI", () => {
+    for (const [size, small] of [['tiny', 'L2 · d16 · H2 · FFN/2'], ['small', 'L4 · d64 · H4 · FFN/2']] as const) {
+      const { model, seqLen } = FLOPS_MODELS[size];
+      const s = buildPreset('bert2bert', 200, model);
+      expect(s.stages.map((st) => [stageLabel(st.shape, model), st.steps])).toEqual([[small, 60], [`L${model.layers}`, 140]]);
+      expect(s.stages[0].shape.headsDiv).toBeUndefined();
+      expect(s.stages.reduce((a, st) => a + st.steps, 0)).toBe(200);
+      expect(s.ops).toEqual({ depth: 'stack', width: 'share', widthNoise: DEFAULT_WIDTH_NOISE, hidden: 'aki' });
+      expect(() => validateSchedule(s, model, { seqLen, steps: 200 })).not.toThrow();
+    }
+    // An odd head dimension cannot halve at fixed heads: d stays and only the FFN grows.
+    const odd = { ...FLOPS_MODELS.tiny.model, hidden: 36, heads: 4 };
+    expect(summary(buildPreset('bert2bert', 100, odd))).toEqual([['L2 · FFN/2', 30], ['L2', 70]]);
+    // The hidden operator is an option like the others; the default (tile) is left unnamed, as an absent ops.hidden means it.
+    expect(buildPreset('bert2bert', 100, FLOPS_MODELS.tiny.model, { hidden: 'fpi' }).ops.hidden).toBe('fpi');
+    expect(buildPreset('bert2bert', 100, FLOPS_MODELS.tiny.model, { hidden: 'tile' }).ops.hidden).toBeUndefined();
+    expect(buildPreset('compound', 100, FLOPS_MODELS.tiny.model).ops.hidden).toBeUndefined();
+  });
+
   it("scales MSG's BERT schedule: FFN at 10%, depth at 20%, d with the heads at 30%, depth at 50%, ramps of 5%", () => {
     const bert = FLOPS_MODELS['bert-base'].model;
     const s = buildPreset('msg', 1_000_000, bert);

@@ -2,9 +2,11 @@ import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { DEFAULT_LR_POLICY } from '../train/lr.ts';
 import {
+  DEFAULT_HIDDEN_OP,
   DEFAULT_WIDTH_NOISE,
   PRESET_NAMES,
   type DepthOp,
+  type HiddenGrowthOp,
   type LrPolicy,
   type OptPolicy,
   type PoolReduce,
@@ -31,6 +33,8 @@ export interface PresetOptions {
   msgRamp?: number | null;
   /** LiGO's operator steps (ops.ligoSteps), null for none; default none, except the ligo preset's own (ligoPresetSteps). */
   ligoSteps?: number | null;
+  /** How d grows at fixed heads (ops.hidden); default tile, except the bert2bert preset's AKI. */
+  hidden?: HiddenGrowthOp;
 }
 
 /** A stage before steps are assigned: its share of the run, as an integer weight. */
@@ -76,6 +80,14 @@ const MAX_STEPS = 1e12;
  */
 export function factorizeRank(target: ModelConfig): number {
   return Math.max(1, Math.round((target.hidden * target.ffn) / (2 * (target.hidden + target.ffn))));
+}
+
+/**
+ * Whether d can halve at fixed heads: the head dimension d/H must be even. Where it is odd, d/2 would
+ * need fewer heads, which heads.add grows instead of the hidden operator.
+ */
+export function evenHeadDim(target: ModelConfig): boolean {
+  return (target.hidden / target.heads) % K === 0;
 }
 
 function sameShape(a: StageShape, b: StageShape): boolean {
@@ -173,6 +185,16 @@ function drafts(name: PresetName, target: ModelConfig, reduce: PoolReduce): Draf
       const small: Partial<StageShape> = target.hidden % K === 0 ? (target.heads % K === 0 ? { hiddenDiv: K, headsDiv: K } : { hiddenDiv: K }) : {};
       return [at(30, { layers: depthAt(1 / 2) }, narrow, small), at(70)];
     }
+    case 'bert2bert':
+      // bert2BERT's BERT experiment (Chen et al. 2022) grows width only: BERT-Small (L12, d512) into
+      // BERT-Base (L12, d768), by AKI. The paper adds heads at a fixed head dimension (8 → 12 of 64), but
+      // here AKI is a hidden operator (ops.hidden), which grows d at fixed heads; d grown with the heads
+      // would go through heads.add, which has no AKI form. So the small stage keeps every head at d/2,
+      // the factor the other presets' treatments share, and where the head dimension is odd, d stays
+      // and only the FFN grows. F = 4d in the paper's models, so F halves with d. The paper starts from
+      // a separately pretrained small model; here it is the first stage, at the ligo preset's 30%, so
+      // the two compare at the same timing.
+      return [at(30, narrow, evenHeadDim(target) ? { hiddenDiv: K } : {}), at(70)];
     case 'msg': {
       // MSG's BERT schedule (Yao et al. 2023; the released script, read as shares of the run): FFN width
       // grows at 10%, depth L/4 → L/2 at 20%, d at 30%, heads at 40%, depth to L at 50%. Here d grows with
@@ -215,6 +237,7 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
   const rampCap = Math.min(...steps.slice(1), totalSteps);
   const msgRamp = opts.msgRamp === undefined ? (name === 'msg' ? Math.min(msgPresetRamp(totalSteps), rampCap) : undefined) : opts.msgRamp ?? undefined;
   const ligoSteps = opts.ligoSteps === undefined ? (name === 'ligo' ? ligoPresetSteps(totalSteps) : undefined) : opts.ligoSteps ?? undefined;
+  const hidden = opts.hidden ?? (name === 'bert2bert' ? 'aki' : DEFAULT_HIDDEN_OP);
   return {
     preset: name,
     stages: merged.map((d, i) => ({
@@ -227,6 +250,8 @@ export function buildPreset(name: PresetName, totalSteps: number, target: ModelC
       depth: opts.depth ?? 'stack',
       width: opts.width ?? 'share',
       widthNoise: opts.widthNoise ?? DEFAULT_WIDTH_NOISE,
+      // Named only when not the default, as an absent ops.hidden means it.
+      ...(hidden === DEFAULT_HIDDEN_OP ? {} : { hidden }),
       ...(msgRamp === undefined ? {} : { msgRamp }),
       ...(ligoSteps === undefined ? {} : { ligoSteps }),
     },

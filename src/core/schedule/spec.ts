@@ -116,6 +116,7 @@ export const PRESET_NAMES = [
   'compound',
   'msg',
   'ligo',
+  'bert2bert',
 ] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

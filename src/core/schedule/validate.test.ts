@@ -105,7 +105,7 @@ describe('validateSchedule', () => {
 
   it('rejects unknown preset, ops and policies, listing the allowed values', () => {
     const good = [stage({})];
-    expect(rejects(spec(good, { preset: 'fast' as never }), 'preset')).toContain('baseline, stack, depth, width-share, width-factorize, length-truncate, length-pool, compound, msg, ligo, custom');
+    expect(rejects(spec(good, { preset: 'fast' as never }), 'preset')).toContain('baseline, stack, depth, width-share, width-factorize, length-truncate, length-pool, compound, msg, ligo, bert2bert, custom');
     expect(rejects(spec(good, { ops: { depth: 'clone' as never, width: 'share', widthNoise: 0 } }), 'ops.depth')).toContain('stack, interleave, identity, random');
     expect(rejects(spec(good, { ops: { depth: 'stack', width: 'net2net' as never, widthNoise: 0 } }), 'ops.width')).toContain('share, random');
     rejects(spec(good, { ops: { depth: 'stack', width: 'share', widthNoise: -0.1 } }), 'ops.widthNoise');

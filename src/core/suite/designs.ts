@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { ScheduleBatch } from '../schedule/flops.ts';
-import { allocateSteps, buildPreset, msgPresetRamp, withRestartsOf } from '../schedule/presets.ts';
+import { allocateSteps, buildPreset, evenHeadDim, msgPresetRamp, withRestartsOf } from '../schedule/presets.ts';
 import { stageModelConfig, type PresetName, type ScheduleSpec, type StageShape } from '../schedule/spec.ts';
 import { matchBudget } from './budget.ts';
 
@@ -154,7 +154,7 @@ const OPERATORS_LOW_FRACTION = 30;
  * run. d/2 needs an even head dimension; otherwise d stays and only depth and the FFN grow.
  */
 function operatorsSchedule(steps: number, target: ModelConfig, ops: Partial<ScheduleSpec['ops']>): ScheduleSpec {
-  const halfD = (target.hidden / target.heads) % 2 === 0 ? { hiddenDiv: 2 } : {};
+  const halfD = evenHeadDim(target) ? { hiddenDiv: 2 } : {};
   return twoStage({ layers: Math.max(1, Math.round(target.layers / 2)), ffnDiv: 2, ...halfD }, steps, target, OPERATORS_LOW_FRACTION, ops);
 }
 

@@ -105,11 +105,11 @@ test('queues baseline and compound on WebGPU, pauses, stops and continues, and c
   await test.step('both curves, both timelines and a filled comparison table', async () => {
     const loss = page.getByRole('region', { name: 'Loss curve' });
     // Two runs, each with a training and a validation line.
-    await expect(loss.locator('.recharts-line')).toHaveCount(4);
+    await expect(loss.locator('.chart-line')).toHaveCount(4);
     await expect(loss.getByRole('listitem').filter({ hasText: 'baseline' })).toBeVisible();
     await expect(loss.getByRole('listitem').filter({ hasText: 'compound' })).toBeVisible();
     // The chart's text alternative: its name and each line's values.
-    const surface = loss.locator('svg.recharts-surface').first();
+    const surface = loss.locator('svg.chart-surface').first();
     await expect(surface.locator(':scope > title')).toHaveText('Loss curve');
     await expect(surface.locator(':scope > desc')).toHaveText(/baseline train: from .* to .*compound validation: from/);
 

@@ -4,12 +4,19 @@ import { openLabOn, tinyExperiment } from './fixtures/lab.ts';
 import { STALL_MS, waitForStatus } from './fixtures/progress.ts';
 
 /**
- * Asserted: no task freezes the page (half a second). The issue's goal, no task over 50 ms, is
- * recorded in bench-results/longtasks.json, not asserted: recharts 3 re-renders a chart's internals
- * synchronously in a requestAnimationFrame callback after every redraw (40-95 ms each on 2 shared
- * cores), and a chart's first mount is 120-170 ms in one piece.
+ * The issue's bound, asserted: no main-thread task over 50 ms (the browser's own "long task") while
+ * a run trains in the worker. What made them, and what was done (profiled on 2 cores with a third
+ * process spinning): recharts' synchronous redraws (40-95 ms; the charts are plain SVG now,
+ * MetricChart.tsx) and IndexedDB serialising each checkpoint's bytes inside put() on the main thread
+ * (about 10 ms a megabyte; checkpoints travel and are stored as Blobs now, db.ts).
+ *
+ * A task's duration is wall time, so the OS giving the page's thread to another process inflates it:
+ * with one more busy process than cores, 1 measurement in 3 still saw one task of 56-77 ms whose
+ * JavaScript took a few milliseconds. Retries re-measure such a disturbance; a page that really
+ * runs long tasks (recharts back, a byte array in put()) fails every try.
  */
-const FREEZE_MS = 500;
+const LONG_TASK_MS = 50;
+test.describe.configure({ retries: 2 });
 /** Enough steps for the curves, timeline, table and queue to redraw many times at their cadences. */
 const STEPS = 300;
 
@@ -45,7 +52,7 @@ test.beforeEach(async ({ page }) => {
   });
 });
 
-test('main-thread long tasks while a run trains in the worker: recorded, none a freeze', async ({ page }, testInfo) => {
+test('no main-thread task over 50 ms while a run trains in the worker', async ({ page }, testInfo) => {
   test.setTimeout(0);
   // wasm: what "auto" picks on a machine without a GPU. SwiftShader's WebGPU runs the "GPU" on the
   // same CPU cores as the page, a setup auto never trains on.
@@ -96,5 +103,5 @@ test('main-thread long tasks while a run trains in the worker: recorded, none a 
   mkdirSync('bench-results', { recursive: true });
   writeFileSync('bench-results/longtasks.json', `${JSON.stringify(figure, null, 2)}\n`);
   await testInfo.attach('longtasks.json', { body: JSON.stringify(figure, null, 2), contentType: 'application/json' });
-  expect(figure.maxMs, `a main-thread task froze the page while training: ${JSON.stringify(figure)}`).toBeLessThan(FREEZE_MS);
+  expect(figure.count, `main-thread tasks over ${LONG_TASK_MS} ms while training: ${JSON.stringify(figure)}`).toBe(0);
 });

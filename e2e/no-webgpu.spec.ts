@@ -19,7 +19,7 @@ test('without WebGPU the lab says why, trains a tiny run on the fallback backend
   const row = runRow(page, 'compound');
   await waitForStatus(page, 'compound', 'done');
   await expect(row.getByRole('cell').nth(2)).toHaveText(/^\d+\.\d{3}$/);
-  await expect(page.getByRole('region', { name: 'Loss curve' }).locator('.recharts-line')).toHaveCount(2);
+  await expect(page.getByRole('region', { name: 'Loss curve' }).locator('.chart-line')).toHaveCount(2);
   await screenshots(page, testInfo, `fallback-${fallback}`);
 
   // A learning rate of 1e30 overflows the weights within a step or two: the worker stops the run
@@ -33,5 +33,5 @@ test('without WebGPU the lab says why, trains a tiny run on the fallback backend
   await expect(page.getByRole('alert').filter({ hasText: 'baseline failed' })).toContainText(/loss became (NaN|-?Infinity) at step \d+ in stage 1 \(L2\)/);
   const lossCurve = page.getByRole('region', { name: 'Loss curve' });
   await expect(lossCurve.getByRole('listitem').filter({ hasText: 'baseline' })).toBeVisible();
-  await expect.poll(() => lossCurve.locator('.recharts-line').count()).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => lossCurve.locator('.chart-line').count()).toBeGreaterThanOrEqual(3);
 });

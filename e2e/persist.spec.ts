@@ -88,7 +88,7 @@ test('a finished run is listed with its curve after a reload; rename survives a 
   await expect(runRow(page, 'baseline')).toContainText('done');
   await expect(runRow(page, 'baseline')).toContainText('15 / 15');
   // Training and validation lines of the stored run.
-  await expect(page.getByRole('region', { name: 'Loss curve' }).locator('.recharts-line')).toHaveCount(2);
+  await expect(page.getByRole('region', { name: 'Loss curve' }).locator('.chart-line')).toHaveCount(2);
   expect((await stored(page)).map((r) => [r.label, r.status, r.steps])).toEqual([['baseline', 'done', range(15)]]);
   expect(await storedCheckpointSteps(page)).toEqual([15]);
 
@@ -98,7 +98,7 @@ test('a finished run is listed with its curve after a reload; rename survives a 
   await expect(loss).toContainText('No steps recorded yet');
   await expect(runRow(page, 'baseline')).toContainText('done');
   await page.getByRole('checkbox', { name: 'Compare baseline' }).check();
-  await expect(loss.locator('.recharts-line')).toHaveCount(2);
+  await expect(loss.locator('.chart-line')).toHaveCount(2);
 
   await page.getByRole('button', { name: 'Rename baseline' }).click();
   const name = page.getByRole('textbox', { name: 'New name for baseline' });

@@ -50,7 +50,7 @@ test('opens a suite results.json and shows the same tables, paired tests and gat
     for (const line of lines) await expect(section.getByText(line, { exact: true })).toBeVisible();
   }
   // Thirteen arms and the dashed frequency-only level.
-  await expect(panel.getByRole('figure', { name: 'Validation loss vs forward FLOPs' }).locator('path.recharts-curve')).toHaveCount(14);
+  await expect(panel.getByRole('figure', { name: 'Validation loss vs forward FLOPs' }).locator('.chart-line')).toHaveCount(14);
   const reference = REPORT.split('\n').find((l) => l.startsWith('Reference: predicting token frequencies alone'));
   expect(reference).toBeDefined();
   await expect(panel.getByText(reference!)).toBeVisible();

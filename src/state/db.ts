@@ -15,7 +15,12 @@ export interface StoredRun {
 export interface StoredCheckpoint {
   runId: string;
   step: number;
-  bytes: Uint8Array;
+  /**
+   * A Blob since checkpoints are written while a run trains: IndexedDB stores a Blob by reference,
+   * where a byte array is serialised on the page's main thread inside put() (about 10 ms per
+   * megabyte, a long task under load). Stores from before hold a Uint8Array.
+   */
+  bytes: Blob | Uint8Array;
 }
 
 interface GrowLabDB extends DBSchema {
@@ -106,15 +111,17 @@ export async function renameRun(id: string, label: string): Promise<void> {
 }
 
 /** Replaces the run's checkpoint with a newer one; on failure the older one stays. */
-export async function saveCheckpoint(runId: string, step: number, bytes: Uint8Array): Promise<void> {
+export async function saveCheckpoint(runId: string, step: number, bytes: Blob | Uint8Array): Promise<void> {
+  const blob = bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>]);
   await write(`the checkpoint of step ${step}`, async (d) => {
     const tx = d.transaction('checkpoints', 'readwrite');
-    await Promise.all([tx.store.put({ runId, step, bytes }, runId), tx.done]);
+    await Promise.all([tx.store.put({ runId, step, bytes: blob }, runId), tx.done]);
   });
 }
 
 /** The latest stored checkpoint of a run (the "Evaluate" and "Download checkpoint" actions read it here). */
 export async function loadCheckpoint(runId: string): Promise<{ step: number; bytes: Uint8Array } | null> {
   const c = await (await db()).get('checkpoints', runId);
-  return c ? { step: c.step, bytes: c.bytes } : null;
+  if (!c) return null;
+  return { step: c.step, bytes: c.bytes instanceof Blob ? new Uint8Array(await c.bytes.arrayBuffer()) : c.bytes };
 }

@@ -114,9 +114,9 @@ function recordOf(run: Run, c: { step: number; bytes: Uint8Array }): Run {
 }
 
 /** Stores a checkpoint the worker took; the run then offers Resume and Download from that step. */
-export function storeCheckpoint(runId: string, step: number, bytes: ArrayBuffer): void {
+export function storeCheckpoint(runId: string, step: number, bytes: Blob): void {
   if (!useStorage.getState().available) return;
-  saveCheckpoint(runId, step, new Uint8Array(bytes))
+  saveCheckpoint(runId, step, bytes)
     .then(() => useRuns.getState().update(runId, (r) => ({ ...r, checkpointStep: step })))
     .catch(report);
 }

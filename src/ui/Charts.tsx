@@ -13,9 +13,8 @@ import { useRunsShown } from './useRunsShown.ts';
 
 /** Live loss, learning-rate and throughput curves of every run, overlaid, one colour per run. */
 export function Charts() {
-  // A recharts redraw is 15-40 ms of main-thread work (its store re-renders synchronously in the
-  // commit's effects, which time slicing cannot split), so the charts redraw at most twice a second
-  // and the small ones, which say less per redraw, once a second, each in a task of its own.
+  // Twice a second is as often as a curve can be read while it moves; the small charts, which say
+  // less per redraw, follow once a second, each in a task of its own so no one task redraws all three.
   const runs = useRunsShown(500);
   const hidden = useCompare((s) => s.hidden);
   const compared = useMemo(() => runs.filter((r) => !hidden.includes(r.id)), [runs, hidden]);

@@ -48,7 +48,7 @@ export function ChartDownloads({ title }: { title: string }) {
   const [error, setError] = useState<string | null>(null);
   const save = async (button: HTMLElement, kind: 'svg' | 'png') => {
     setError(null);
-    const svg = button.closest('section')?.querySelector<SVGSVGElement>('svg.recharts-surface');
+    const svg = button.closest('section')?.querySelector<SVGSVGElement>('svg.chart-surface');
     if (!svg) {
       setError(`The ${title} chart is not drawn yet: start a run first.`);
       return;

@@ -1,7 +1,7 @@
 /**
- * A recharts chart as a standalone image. Recharts styles its SVG partly through CSS classes, which
- * a file opened on its own does not have, so the computed values of the properties that change how
- * SVG draws are copied onto each element.
+ * A chart (MetricChart) as a standalone image. Its SVG takes the theme's colours from the page's
+ * CSS classes, which a file opened on its own does not have, so the computed values of the
+ * properties that change how SVG draws are copied onto each element.
  */
 const STYLE_PROPS = [
   'fill',

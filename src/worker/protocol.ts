@@ -90,8 +90,11 @@ export type WorkerEvent =
   /** step = optimizer steps completed; message explains failed/stopped runs (e.g. NaN loss at step s in stage i). */
   | { type: 'state'; runId: string; state: RunState; step: number; message?: string }
   | { type: 'finished'; runId: string; record: RunRecord }
-  /** An encoded checkpoint (encodeCheckpoint) taken after `step` optimizer steps; the buffer is transferred. */
-  | { type: 'checkpoint'; runId: string; step: number; bytes: ArrayBuffer }
+  /**
+   * An encoded checkpoint (encodeCheckpoint) taken after `step` optimizer steps, as a Blob: the page
+   * stores it in IndexedDB as it is, by reference, with no copy of its bytes on the main thread.
+   */
+  | { type: 'checkpoint'; runId: string; step: number; bytes: Blob }
   | { type: 'error'; runId?: string; message: string }
   | { type: 'evaluation'; runId: string; result: GenreEvalResult }
   | { type: 'evaluation-progress'; runId: string; task: GenreTask; phase: 'train' | 'features' | 'test'; done: number; total: number }

@@ -137,9 +137,7 @@ const hooks: ExperimentHooks = {
   // The same event again, now with its copySeparation: the run replaces the one it has.
   onCopySeparation: (event) => post({ type: 'growth', runId, event }),
   onCheckpoint: (c) => {
-    const bytes = encodeCheckpoint(c);
-    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
-    self.postMessage({ type: 'checkpoint', runId, step: c.step, bytes: buffer } satisfies WorkerEvent, [buffer]);
+    post({ type: 'checkpoint', runId, step: c.step, bytes: new Blob([encodeCheckpoint(c) as Uint8Array<ArrayBuffer>]) });
   },
 };
 

@@ -52,6 +52,19 @@ test('a finished run exports its metrics, the comparison, its charts and a Model
     expect(cmp.runs[0].forwardFlops).toBeGreaterThan(0);
   });
 
+  await test.step("pointing at the loss chart's right end reads out the last step's losses", async () => {
+    const run = JSON.parse((await download(page, 'Download baseline metrics as JSON')).bytes.toString('utf8'));
+    const hit = page.getByRole('region', { name: 'Loss curve' }).locator('.chart-hit');
+    const box = (await hit.boundingBox())!;
+    await hit.hover({ position: { x: box.width - 1, y: box.height / 2 } });
+    const readout = page.getByRole('region', { name: 'Loss curve' }).locator('.chart-readout');
+    await expect(readout).toContainText('step 20');
+    await expect(readout).toContainText(`baseline train: ${run.steps[19].loss.toFixed(2)}`);
+    await expect(readout).toContainText(`baseline validation: ${run.validation[1].loss.toFixed(2)}`);
+    await page.mouse.move(0, 0);
+    await expect(readout).toHaveCount(0);
+  });
+
   await test.step('loss chart as SVG and as PNG at twice its size', async () => {
     const svg = (await download(page, 'Download Loss curve as SVG')).bytes.toString('utf8');
     expect(svg.startsWith('<svg')).toBe(true);

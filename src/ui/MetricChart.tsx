@@ -139,10 +139,16 @@ function nearest(lines: readonly ChartLine[], x: number): { line: ChartLine; p: 
   });
 }
 
+/** The x the readout names: the first line's nearest point's, so it is a step the data has. */
+function snapped(lines: readonly ChartLine[], x: number): number {
+  return nearest(lines, x)[0]?.p.x ?? x;
+}
+
 function Cursor({ g, lines, x }: { g: ChartGeometry; lines: readonly ChartLine[]; x: number }) {
+  const at = g.x(snapped(lines, x));
   return (
     <g className="chart-cursor" aria-hidden="true">
-      <line className="chart-axis" x1={g.x(x)} x2={g.x(x)} y1={g.plot.top} y2={g.plot.bottom} />
+      <line className="chart-axis" x1={at} x2={at} y1={g.plot.top} y2={g.plot.bottom} />
       {nearest(lines, x).map(({ line, p }) => (
         <circle key={line.key} cx={g.x(p.x)} cy={g.y(p.y)} r={3.5} fill={line.color} />
       ))}
@@ -152,12 +158,13 @@ function Cursor({ g, lines, x }: { g: ChartGeometry; lines: readonly ChartLine[]
 
 /** The values under the pointer, beside it; the chart's text alternative (its desc) serves readers who do not point. */
 function Readout({ g, lines, x, xLabel, yFormat }: { g: ChartGeometry; lines: readonly ChartLine[]; x: number; xLabel: string; yFormat: (v: number) => string }) {
-  const px = g.x(x);
+  const at = snapped(lines, x);
+  const px = g.x(at);
   const flip = px > (g.plot.left + g.plot.right) / 2;
   return (
     <div className="chart-readout" aria-hidden="true" style={flip ? { right: g.plot.right - px + 10 + MARGIN.right } : { left: px + 10 }}>
       <div>
-        {xLabel} {shortNumber(x)}
+        {xLabel} {shortNumber(at)}
       </div>
       {nearest(lines, x).map(({ line, p }) => (
         <div key={line.key} style={{ color: line.color }}>

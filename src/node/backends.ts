@@ -22,7 +22,19 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
  * backend. The backend module checks navigator.gpu when it is imported, so it must be imported
  * after the global exists.
  */
-async function installWebGpu(): Promise<void> {
+let webGpuInstalled: Promise<void> | null = null;
+
+/**
+ * Once per process: a second Dawn instance in navigator.gpu drops the first, whose device the
+ * backend chosen before still holds, and Node crashes (segfault) at its next dispatch; bench
+ * chose webgpu twice (its sizes, then its schedules).
+ */
+function installWebGpu(): Promise<void> {
+  webGpuInstalled ??= installWebGpuOnce();
+  return webGpuInstalled;
+}
+
+async function installWebGpuOnce(): Promise<void> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
     // Without a GPU, Vulkan finds Chromium's software driver only when told where it is.
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;

@@ -64,6 +64,16 @@ afterAll(async () => {
 });
 
 describe('software adapters', () => {
+  it('stay one Dawn instance when webgpu is chosen again (bench picks it for sizes, then schedules)', async () => {
+    const gpu = (globalThis.navigator as unknown as { gpu: object }).gpu;
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    expect((await useNodeBackend('webgpu')).name).toBe('webgpu');
+    expect((globalThis.navigator as unknown as { gpu: object }).gpu).toBe(gpu);
+    // A second instance would drop the first, under the device this tensor lives on: Node segfaulted here.
+    expect(Array.from(await tf.matMul(x, x).data())).toEqual([7, 10, 15, 22]);
+    x.dispose();
+  });
+
   it('are told apart from hardware by the adapter info tfjs keeps', () => {
     expect(isSoftwareWebGpu({ vendor: 'google', architecture: 'swiftshader' })).toBe(true);
     expect(isSoftwareWebGpu({ vendor: 'nvidia', architecture: '' })).toBe(false);

@@ -68,6 +68,7 @@ export const MetricChart = memo(function MetricChart({ title, lines, xLabel, hei
   const g = useMemo(() => (width > 0 ? chartGeometry(lines, width, height, MARGIN) : null), [lines, width, height]);
   const drawn = useMemo(() => (g ? lines.map((l) => ({ ...l, d: linePath(l.points, g) })) : []), [lines, g]);
   const summary = useMemo(() => chartSummary(lines, xLabel, yFormat), [lines, xLabel, yFormat]);
+  const hover = useMemo(() => (hoverX === null ? null : pointed(lines, hoverX)), [lines, hoverX]);
   const onMove = (e: PointerEvent<SVGRectElement>) => {
     if (!g) return;
     const left = e.currentTarget.ownerSVGElement!.getBoundingClientRect().left;
@@ -86,7 +87,7 @@ export const MetricChart = memo(function MetricChart({ title, lines, xLabel, hei
               {l.dots && l.points.map((p) => <circle key={p.x} cx={g.x(p.x)} cy={g.y(p.y)} r={2.5} fill={l.color} />)}
             </g>
           ))}
-          {hoverX !== null && <Cursor g={g} lines={lines} x={hoverX} />}
+          {hover && <Cursor g={g} hover={hover} />}
           <rect
             className="chart-hit"
             x={g.plot.left}
@@ -99,7 +100,7 @@ export const MetricChart = memo(function MetricChart({ title, lines, xLabel, hei
           />
         </svg>
       )}
-      {g && hoverX !== null && <Readout g={g} lines={lines} x={hoverX} xLabel={xLabel} yFormat={yFormat} />}
+      {g && hover && <Readout g={g} hover={hover} xLabel={xLabel} yFormat={yFormat} />}
     </div>
   );
 }, sameChart);
@@ -131,25 +132,27 @@ function Axes({ g, xLabel, yFormat }: { g: ChartGeometry; xLabel: string; yForma
   );
 }
 
-/** Each line's point nearest the pointer's x. */
-function nearest(lines: readonly ChartLine[], x: number): { line: ChartLine; p: XY }[] {
-  return lines.flatMap((line) => {
+/** What the pointer is on: each line's point nearest its x, and the x the readout names. */
+interface Hover {
+  hits: { line: ChartLine; p: XY }[];
+  /** The first line's nearest point's x, so the readout names a step the data has. */
+  at: number;
+}
+
+function pointed(lines: readonly ChartLine[], x: number): Hover {
+  const hits = lines.flatMap((line) => {
     const p = nearestPoint(line.points, x);
     return p ? [{ line, p }] : [];
   });
+  return { hits, at: hits[0]?.p.x ?? x };
 }
 
-/** The x the readout names: the first line's nearest point's, so it is a step the data has. */
-function snapped(lines: readonly ChartLine[], x: number): number {
-  return nearest(lines, x)[0]?.p.x ?? x;
-}
-
-function Cursor({ g, lines, x }: { g: ChartGeometry; lines: readonly ChartLine[]; x: number }) {
-  const at = g.x(snapped(lines, x));
+function Cursor({ g, hover }: { g: ChartGeometry; hover: Hover }) {
+  const at = g.x(hover.at);
   return (
     <g className="chart-cursor" aria-hidden="true">
       <line className="chart-axis" x1={at} x2={at} y1={g.plot.top} y2={g.plot.bottom} />
-      {nearest(lines, x).map(({ line, p }) => (
+      {hover.hits.map(({ line, p }) => (
         <circle key={line.key} cx={g.x(p.x)} cy={g.y(p.y)} r={3.5} fill={line.color} />
       ))}
     </g>
@@ -157,16 +160,15 @@ function Cursor({ g, lines, x }: { g: ChartGeometry; lines: readonly ChartLine[]
 }
 
 /** The values under the pointer, beside it; the chart's text alternative (its desc) serves readers who do not point. */
-function Readout({ g, lines, x, xLabel, yFormat }: { g: ChartGeometry; lines: readonly ChartLine[]; x: number; xLabel: string; yFormat: (v: number) => string }) {
-  const at = snapped(lines, x);
-  const px = g.x(at);
+function Readout({ g, hover, xLabel, yFormat }: { g: ChartGeometry; hover: Hover; xLabel: string; yFormat: (v: number) => string }) {
+  const px = g.x(hover.at);
   const flip = px > (g.plot.left + g.plot.right) / 2;
   return (
     <div className="chart-readout" aria-hidden="true" style={flip ? { right: g.plot.right - px + 10 + MARGIN.right } : { left: px + 10 }}>
       <div>
-        {xLabel} {shortNumber(at)}
+        {xLabel} {shortNumber(hover.at)}
       </div>
-      {nearest(lines, x).map(({ line, p }) => (
+      {hover.hits.map(({ line, p }) => (
         <div key={line.key} style={{ color: line.color }}>
           {line.name}: {yFormat(p.y)}
         </div>

@@ -3,6 +3,7 @@ import {
   K, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
   layerNormJs, mlmLossGradJs, mlmLossJs, sumSquaresJs, type AdamWAttrs, type AttnSoftmaxAttrs, type DropoutAttrs, type LayerNormAttrs,
 } from './spec.ts';
+import { simdKernelsOver, type SimdKernels } from './simd/simd.ts';
 
 /*
  * The fused kernels on the cpu and wasm backends: spec.ts's loops over the backends' own typed
@@ -19,26 +20,34 @@ interface CpuLike {
 interface WasmLike {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   typedArrayFromHeap(t: Info): Arr;
+  /** The Emscripten module: its memory is exported as asm.memory, or kept as wasmMemory (threaded build). */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
+
+/** A body gets views of its inputs and outputs, and on wasm the SIMD kernels over the same heap. */
+type Fill = (ins: Arr[], outs: Float32Array[], simd: SimdKernels | null) => void;
 
 /**
  * Allocates every output first (on wasm an allocation can grow the heap and move earlier views),
  * then hands `body` views of the inputs and outputs.
  */
-function compute(backendName: 'cpu' | 'wasm', backend: unknown, inputs: Info[], outShapes: number[][], body: (ins: Arr[], outs: Float32Array[]) => void): Info[] {
+function compute(backendName: 'cpu' | 'wasm', backend: unknown, inputs: Info[], outShapes: number[][], body: Fill): Info[] {
   if (backendName === 'wasm') {
     const b = backend as WasmLike;
     const outs = outShapes.map((s) => b.makeOutput(s, 'float32'));
-    body(inputs.map((t) => b.typedArrayFromHeap(t)), outs.map((t) => b.typedArrayFromHeap(t) as Float32Array));
+    body(inputs.map((t) => b.typedArrayFromHeap(t)), outs.map((t) => b.typedArrayFromHeap(t) as Float32Array), simdKernelsOver(b.wasm.asm?.memory ?? b.wasm.wasmMemory));
     return outs;
   }
   const b = backend as CpuLike;
   const arrays = outShapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
-  body(inputs.map((t) => b.data.get(t.dataId).values as Arr), arrays);
+  body(inputs.map((t) => b.data.get(t.dataId).values as Arr), arrays, null);
   return outShapes.map((s, i) => b.makeTensorInfo(s, 'float32', arrays[i]));
 }
 
-type Body = (inputs: Record<string, Info>, attrs: unknown, be: (ins: Info[], shapes: number[][], fn: (i: Arr[], o: Float32Array[]) => void) => Info[]) => Info | Info[];
+type Body = (inputs: Record<string, Info>, attrs: unknown, be: (ins: Info[], shapes: number[][], fn: Fill) => Info[]) => Info | Info[];
+
+/** Byte offsets in the wasm heap, for the SIMD kernels. */
+const at = (a: Arr) => a.byteOffset;
 
 const f32 = (a: Arr) => a as Float32Array;
 
@@ -48,9 +57,14 @@ const BODIES: Record<string, Body> = {
   [K.layerNormGrad]: ({ dy, x, gamma }, attrs, be) =>
     be([dy, x, gamma], [x.shape, gamma.shape, gamma.shape], ([d, xv, g], [dx, dg, db]) =>
       layerNormGradJs(f32(d), f32(xv), f32(g), (attrs as LayerNormAttrs).eps, dx, dg, db)),
-  [K.biasGelu]: ({ x, bias }, _a, be) => be([x, bias], [x.shape], ([xv, b], [y]) => biasGeluJs(f32(xv), f32(b), y))[0],
+  [K.biasGelu]: ({ x, bias }, _a, be) =>
+    be([x, bias], [x.shape], ([xv, b], [y], simd) =>
+      simd && b.length % 4 === 0 ? simd.biasGelu(at(xv), at(b), at(y), xv.length / b.length, b.length) : biasGeluJs(f32(xv), f32(b), y))[0],
   [K.biasGeluGrad]: ({ dy, x, bias }, _a, be) =>
-    be([dy, x, bias], [x.shape, bias.shape], ([d, xv, b], [dx, db]) => biasGeluGradJs(f32(d), f32(xv), f32(b), dx, db)),
+    be([dy, x, bias], [x.shape, bias.shape], ([d, xv, b], [dx, db], simd) =>
+      simd && b.length % 4 === 0
+        ? simd.biasGeluGrad(at(d), at(xv), at(b), at(dx), at(db), xv.length / b.length, b.length)
+        : biasGeluGradJs(f32(d), f32(xv), f32(b), dx, db)),
   [K.attnSoftmax]: ({ scores, bias }, attrs, be) => {
     const [batch, heads, q, k] = scores.shape;
     return be([scores, bias], [scores.shape], ([s, b], [y]) =>

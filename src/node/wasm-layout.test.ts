@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from './backends.ts';
+
+/*
+ * The wasm backend's Transpose and leading-axis Sum are loops of kernels/layout-js.ts (installed by
+ * wasm-kernels.ts); permutations and axes those loops do not take fall through to tfjs-wasm's own.
+ * Either way wasm must agree with cpu.
+ */
+
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<{ shape: number[]; values: number[] }> {
+  await useNodeBackend(backend);
+  const t = f();
+  const out = { shape: t.shape, values: Array.from(await t.data()) };
+  t.dispose();
+  return out;
+}
+
+const shapeAndPerm = fc
+  .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 })
+  .chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length })));
+
+const valuesOf = (shape: number[]) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 37) % 11) - 5 + i / 7);
+
+describe('wasm layout kernels', () => {
+  afterAll(async () => {
+    await useNodeBackend('cpu');
+  });
+
+  it('Transpose agrees with cpu for every permutation, float32 and int32', async () => {
+    await fc.assert(
+      fc.asyncProperty(shapeAndPerm, fc.constantFrom('float32' as const, 'int32' as const), async ([shape, perm], dtype) => {
+        const make = () => tf.tidy(() => tf.transpose(tf.tensor(valuesOf(shape), shape).cast(dtype), perm));
+        expect(await on('wasm', make)).toEqual(await on('cpu', make));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('Sum agrees with cpu over any axes, kept or not', async () => {
+    const shapeAndAxes = fc
+      .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
+      .chain((shape) => fc.tuple(fc.constant(shape), fc.subarray([...shape.keys()], { minLength: 1 }), fc.boolean()));
+    await fc.assert(
+      fc.asyncProperty(shapeAndAxes, async ([shape, axes, keepDims]) => {
+        const make = () => tf.tidy(() => tf.sum(tf.tensor(valuesOf(shape), shape), axes, keepDims));
+        const [w, c] = [await on('wasm', make), await on('cpu', make)];
+        expect(w.shape).toEqual(c.shape);
+        w.values.forEach((v, i) => expect(Math.abs(v - c.values[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(c.values[i]))));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

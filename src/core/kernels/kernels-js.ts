@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  K, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
+  K, adamwScalars, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
   layerNormJs, mlmLossGradJs, mlmLossJs, sumSquaresJs, type AdamWAttrs, type AttnSoftmaxAttrs, type DropoutAttrs, type LayerNormAttrs,
 } from './spec.ts';
 import { simdKernelsOver, type SimdKernels } from './simd/simd.ts';
@@ -45,6 +45,8 @@ function compute(backendName: 'cpu' | 'wasm', backend: unknown, inputs: Info[], 
 }
 
 type Body = (inputs: Record<string, Info>, attrs: unknown, be: (ins: Info[], shapes: number[][], fn: Fill) => Info[]) => Info | Info[];
+
+type Seven = [number, number, number, number, number, number, number];
 
 /** Byte offsets in the wasm heap, for the SIMD kernels. */
 const at = (a: Arr) => a.byteOffset;
@@ -99,14 +101,22 @@ const BODIES: Record<string, Body> = {
       const s = inputs[`p${i}`].shape;
       shapes.push(s, s, s);
     }
-    return be(ins, shapes, (arr, outs) => {
+    return be(ins, shapes, (arr, outs, simd) => {
       const grads = arr.filter((_, j) => j % 4 === 1) as Float32Array[];
-      const norm = Math.sqrt(sumSquaresJs(grads));
+      // SIMD takes each tensor's first multiple of 4 elements, spec.ts the rest.
+      const split = (x: Float32Array) => (simd ? x.length - (x.length % 4) : 0);
+      const norm = Math.sqrt(grads.reduce((s, g) => s + (simd?.sumSquares(at(g), split(g)) ?? 0) + sumSquaresJs([g.subarray(split(g))]), 0));
       outs[0][0] = norm;
       const scale = clipScaleOf(norm, a.clipNorm);
+      const c = adamwScalars(a, scale);
       for (let i = 0; i < n; i++) {
-        const [p, g, m, v] = arr.slice(4 * i, 4 * i + 4) as Float32Array[];
-        adamwTensorJs(p, g, m, v, scale, a.lr[i], a.decay[i], a, outs[1 + 3 * i], outs[2 + 3 * i], outs[3 + 3 * i]);
+        const ts = [...arr.slice(4 * i, 4 * i + 4), ...outs.slice(1 + 3 * i, 4 + 3 * i)] as Float32Array[];
+        const k = split(ts[0]);
+        if (simd && k > 0) {
+          simd.adamw(...(ts.map(at) as Seven), k, c.gs, a.lr[i], a.decay[i], a.beta1, c.ob1, a.beta2, c.ob2, c.c1, c.c2, a.epsilon);
+        }
+        const [p, g, m, v, pOut, mOut, vOut] = ts.map((t) => t.subarray(k));
+        adamwTensorJs(p, g, m, v, scale, a.lr[i], a.decay[i], a, pOut, mOut, vOut);
       }
     });
   },

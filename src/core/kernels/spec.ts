@@ -363,12 +363,8 @@ export function adamwTensorJs(
   a: Omit<AdamWAttrs, 'lr' | 'decay'>,
   pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
 ): void {
-  const c1 = 1 - a.beta1 ** a.step;
-  const c2 = 1 - a.beta2 ** a.step;
+  const { gs, c1, c2, ob1, ob2 } = adamwScalars(a, clipScale);
   const { beta1: b1, beta2: b2, epsilon: eps } = a;
-  const ob1 = 1 - b1;
-  const ob2 = 1 - b2;
-  const gs = a.clipNorm > 0 ? clipScale : 1;
   for (let i = 0; i < p.length; i++) {
     const gi = g[i] * gs;
     const m1 = Math.fround(m[i] * b1 + gi * ob1);
@@ -378,6 +374,17 @@ export function adamwTensorJs(
     vOut[i] = v1;
     pOut[i] = p[i] - delta * lrI;
   }
+}
+
+/** The per-step constants of the update: gradient scale, bias corrections c = 1 − β^t, and 1 − β. */
+export function adamwScalars(a: Omit<AdamWAttrs, 'lr' | 'decay'>, clipScale: number) {
+  return {
+    gs: a.clipNorm > 0 ? clipScale : 1,
+    c1: 1 - a.beta1 ** a.step,
+    c2: 1 - a.beta2 ** a.step,
+    ob1: 1 - a.beta1,
+    ob2: 1 - a.beta2,
+  };
 }
 
 /** min(1, clipNorm / max(norm, clipNorm)) as the unfused clipByGlobalNorm computes it. */

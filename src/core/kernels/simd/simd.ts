@@ -10,6 +10,11 @@ import { SIMD_PLAIN, SIMD_SHARED } from './simd-binary.ts';
 export interface SimdKernels {
   biasGelu(x: number, bias: number, y: number, rows: number, n: number): void;
   biasGeluGrad(dy: number, x: number, bias: number, dx: number, dbias: number, rows: number, n: number): void;
+  sumSquares(g: number, n: number): number;
+  adamw(
+    p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
+    clip: number, lr: number, decay: number, b1: number, ob1: number, b2: number, ob2: number, c1: number, c2: number, eps: number,
+  ): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

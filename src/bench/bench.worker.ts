@@ -6,6 +6,7 @@ import { selectBackend } from '../core/backend.ts';
 import { MatmulRate, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
 import { fetchCorpus } from '../core/data/shards.ts';
 import { describeBackend } from '../worker/auto-backend.ts';
+import { simdStatus } from '../core/kernels/simd/simd.ts';
 import type { BenchBackendResult, BenchEvent, BenchOptions, BenchResult } from './protocol.ts';
 import type { SizeName } from '../core/model/config.ts';
 
@@ -43,6 +44,7 @@ async function run(o: BenchOptions): Promise<BenchResult> {
       adapter: adapter?.label ?? null,
       software: adapter?.software ?? false,
       threads: name === 'wasm' ? getThreadsCount() : null,
+      simdKernels: simdStatus(name, tf.backend()),
       matmul: { n: o.matmulN, reps: o.matmulReps, gflops: 0, samples: matmul.samples },
       sizes: {},
     };
@@ -78,7 +80,7 @@ async function run(o: BenchOptions): Promise<BenchResult> {
       wasmMultithread: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
     },
     options,
-    note: "Measured in a worker of headless Chromium. GFLOP/s count matmul FLOPs only (src/core/schedule/flops.ts); training = 3x forward. mfu = training GFLOP/s / the same backend's square-matmul GFLOP/s, the fastest of the samples taken in the same page (before the sizes and after each). secondsPerStep includes an awaited read of each step's loss.",
+    note: "Measured in a worker of headless Chromium. GFLOP/s count matmul FLOPs only (src/core/schedule/flops.ts); training = 3x forward. mfu = training GFLOP/s / the same backend's square-matmul GFLOP/s, the fastest of the samples taken in the same page (before the sizes and after each). secondsPerStep includes an awaited read of each step's loss. simdKernels (wasm): true when the fused element-wise kernels ran in wasm SIMD, else why not.",
     backends,
   };
 }

@@ -34,6 +34,8 @@ export type BenchBackendResult =
       software: boolean;
       /** wasm's thread pool (1 unless the page is cross-origin isolated). */
       threads: number | null;
+      /** wasm: true when the fused kernels ran in SIMD (kernels/simd), else why not; null elsewhere. */
+      simdKernels: true | string | null;
       /** gflops: the fastest of `samples` (taken before the sizes and after each), which mfu is against. */
       matmul: { n: number; reps: number; gflops: number; samples: number[] };
       sizes: Partial<Record<SizeName, BenchSizeResult | { error: string }>>;

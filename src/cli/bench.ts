@@ -9,6 +9,7 @@ import { MatmulRate, measureSchedule, measureTraining, type StepMeasurement } fr
 import { setSoftwareKernels, softwareKernelsMode, type SoftwareKernelMode } from '../core/kernels/kernels-software.ts';
 import { fusedOn, setFused } from '../core/kernels/ops.ts';
 import { K } from '../core/kernels/spec.ts';
+import { simdStatus } from '../core/kernels/simd/simd.ts';
 import { SIZES, SIZE_NAMES, type SizeName } from '../core/model/config.ts';
 import { estimateTrainingBytes, memoryLimitBytes } from '../core/model/memory.ts';
 import type { PresetName } from '../core/schedule/spec.ts';
@@ -75,7 +76,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, platform: process.platform },
     softwareKernels,
-    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, the fastest of the samples taken in this run (before the sizes and after each). kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run. softwareKernels (webgpu): auto = barrier-free programs on software adapters only, on/off = everywhere/nowhere (--software-kernels, GROWLAB_SOFTWARE_KERNELS).',
+    note: 'gflops count matmul FLOPs only (src/core/schedule/flops.ts; training = 3x forward). mfu = training GFLOP/s / the same backend\'s square-matmul GFLOP/s, the fastest of the samples taken in this run (before the sizes and after each). kernelsPerStep: tfjs kernels one training step runs (tf.profile); dispatchesPerStep (webgpu): GPU programs it dispatches. reference: the same measurement on the unfused path (growlab train --reference), taken in this run. simdKernels (wasm): true when the fused element-wise kernels ran in wasm SIMD (src/core/kernels/simd), else why not. softwareKernels (webgpu): auto = barrier-free programs on software adapters only, on/off = everywhere/nowhere (--software-kernels, GROWLAB_SOFTWARE_KERNELS).',
   };
   const backends: Record<string, unknown> = {};
   for (const name of wanted) {
@@ -124,7 +125,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       console.error(`bench: ${name} ${size}: mfu ${(100 * r.fused.gflops / matmul.best).toFixed(0)}% (matmul ${matmul.best.toFixed(1)} GFLOP/s, best of ${matmul.samples.length})`);
       return [size, row];
     }));
-    backends[name] = { available: true, adapter: choice.adapter, matmul: { n: matmul.n, gflops: matmul.best, samples: matmul.samples }, sizes: rows };
+    backends[name] = { available: true, adapter: choice.adapter, simdKernels: simdStatus(choice.name, tf.backend()), matmul: { n: matmul.n, gflops: matmul.best, samples: matmul.samples }, sizes: rows };
   }
   result.backends = backends;
 

@@ -3,7 +3,7 @@ import {
   K, adamwScalars, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
   layerNormJs, mlmLossGradJs, mlmLossJs, sumSquaresJs, type AdamWAttrs, type AttnSoftmaxAttrs, type DropoutAttrs, type LayerNormAttrs,
 } from './spec.ts';
-import { simdKernelsOver, type SimdKernels } from './simd/simd.ts';
+import { simdKernelsOf, type SimdKernels, type WasmModuleLike } from './simd/simd.ts';
 
 /*
  * The fused kernels on the cpu and wasm backends: spec.ts's loops over the backends' own typed
@@ -20,8 +20,7 @@ interface CpuLike {
 interface WasmLike {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   typedArrayFromHeap(t: Info): Arr;
-  /** The Emscripten module: its memory is exported as asm.memory, or kept as wasmMemory (threaded build). */
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  wasm: WasmModuleLike;
 }
 
 /** A body gets views of its inputs and outputs, and on wasm the SIMD kernels over the same heap. */
@@ -35,7 +34,7 @@ function compute(backendName: 'cpu' | 'wasm', backend: unknown, inputs: Info[], 
   if (backendName === 'wasm') {
     const b = backend as WasmLike;
     const outs = outShapes.map((s) => b.makeOutput(s, 'float32'));
-    body(inputs.map((t) => b.typedArrayFromHeap(t)), outs.map((t) => b.typedArrayFromHeap(t) as Float32Array), simdKernelsOver(b.wasm.asm?.memory ?? b.wasm.wasmMemory));
+    body(inputs.map((t) => b.typedArrayFromHeap(t)), outs.map((t) => b.typedArrayFromHeap(t) as Float32Array), simdKernelsOf(b.wasm));
     return outs;
   }
   const b = backend as CpuLike;

@@ -25,8 +25,8 @@ export class SimdHeap {
     new View(this.memory.buffer, at, values.length).set(values);
     return at;
   }
-  f32(at: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, at, length).slice();
+  f32(at: number, length: number): Float32Array<ArrayBuffer> {
+    return new Float32Array(new Float32Array(this.memory.buffer, at, length));
   }
 }
 

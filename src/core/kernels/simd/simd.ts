@@ -33,6 +33,28 @@ export function simdFailure(): string | null {
 
 const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
+/** The parts of tfjs-backend-wasm's Emscripten module that hold its memory. */
+export interface WasmModuleLike {
+  /** Exported by the plain SIMD build as asm.memory; the threaded build keeps it as wasmMemory. */
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+}
+
+/** The kernels over a wasm backend's heap (`backend.wasm`), or null. */
+export function simdKernelsOf(wasm: WasmModuleLike): SimdKernels | null {
+  return simdKernelsOver(wasm.asm?.memory ?? wasm.wasmMemory);
+}
+
+/**
+ * For reports: whether the active backend's fused kernels run in SIMD. null on backends other
+ * than wasm; otherwise true, or why not ('off', or the load error).
+ */
+export function simdStatus(backendName: string, backend: unknown): true | string | null {
+  if (backendName !== 'wasm') return null;
+  if (disabled) return 'off';
+  return simdKernelsOf((backend as { wasm: WasmModuleLike }).wasm) ? true : (failure ?? 'the wasm heap was not found');
+}
+
 /** The kernels over `memory`, or null when they are off or cannot load there. */
 export function simdKernelsOver(memory: WebAssembly.Memory | undefined): SimdKernels | null {
   if (disabled || !memory) return null;

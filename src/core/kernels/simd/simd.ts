@@ -10,6 +10,8 @@ import { SIMD_PLAIN, SIMD_SHARED } from './simd-binary.ts';
 export interface SimdKernels {
   biasGelu(x: number, bias: number, y: number, rows: number, n: number): void;
   biasGeluGrad(dy: number, x: number, bias: number, dx: number, dbias: number, rows: number, n: number): void;
+  layerNorm(x: number, gamma: number, beta: number, y: number, rows: number, d: number, eps: number): void;
+  layerNormGrad(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number, eps: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

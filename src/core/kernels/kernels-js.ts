@@ -53,11 +53,20 @@ const at = (a: Arr) => a.byteOffset;
 const f32 = (a: Arr) => a as Float32Array;
 
 const BODIES: Record<string, Body> = {
-  [K.layerNorm]: ({ x, gamma, beta }, attrs, be) =>
-    be([x, gamma, beta], [x.shape], ([xv, g, b], [y]) => layerNormJs(f32(xv), f32(g), f32(b), (attrs as LayerNormAttrs).eps, y))[0],
-  [K.layerNormGrad]: ({ dy, x, gamma }, attrs, be) =>
-    be([dy, x, gamma], [x.shape, gamma.shape, gamma.shape], ([d, xv, g], [dx, dg, db]) =>
-      layerNormGradJs(f32(d), f32(xv), f32(g), (attrs as LayerNormAttrs).eps, dx, dg, db)),
+  [K.layerNorm]: ({ x, gamma, beta }, attrs, be) => {
+    const { eps } = attrs as LayerNormAttrs;
+    return be([x, gamma, beta], [x.shape], ([xv, g, b], [y], simd) =>
+      simd && g.length % 4 === 0
+        ? simd.layerNorm(at(xv), at(g), at(b), at(y), xv.length / g.length, g.length, eps)
+        : layerNormJs(f32(xv), f32(g), f32(b), eps, y))[0];
+  },
+  [K.layerNormGrad]: ({ dy, x, gamma }, attrs, be) => {
+    const { eps } = attrs as LayerNormAttrs;
+    return be([dy, x, gamma], [x.shape, gamma.shape, gamma.shape], ([d, xv, g], [dx, dg, db], simd) =>
+      simd && g.length % 4 === 0
+        ? simd.layerNormGrad(at(d), at(xv), at(g), at(dx), at(dg), at(db), xv.length / g.length, g.length, eps)
+        : layerNormGradJs(f32(d), f32(xv), f32(g), eps, dx, dg, db));
+  },
   [K.biasGelu]: ({ x, bias }, _a, be) =>
     be([x, bias], [x.shape], ([xv, b], [y], simd) =>
       simd && b.length % 4 === 0 ? simd.biasGelu(at(xv), at(b), at(y), xv.length / b.length, b.length) : biasGeluJs(f32(xv), f32(b), y))[0],

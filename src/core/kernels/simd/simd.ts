@@ -15,6 +15,8 @@ export interface SimdKernels {
     p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
     clip: number, lr: number, decay: number, b1: number, ob1: number, b2: number, ob2: number, c1: number, c2: number, eps: number,
   ): void;
+  layerNorm(x: number, gamma: number, beta: number, y: number, rows: number, d: number, eps: number): void;
+  layerNormGrad(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number, eps: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

@@ -10,6 +10,14 @@ import { SIMD_PLAIN, SIMD_SHARED } from './simd-binary.ts';
 export interface SimdKernels {
   biasGelu(x: number, bias: number, y: number, rows: number, n: number): void;
   biasGeluGrad(dy: number, x: number, bias: number, dx: number, dbias: number, rows: number, n: number): void;
+  attnSoftmax(
+    scores: number, bias: number, out: number, batch: number, rowsPerBatch: number, k: number,
+    scale: number, threshold: number, seedMix: number, keepScale: number,
+  ): void;
+  attnSoftmaxGrad(
+    dy: number, scores: number, bias: number, ds: number, batch: number, rowsPerBatch: number, k: number,
+    scale: number, threshold: number, seedMix: number, keepScale: number,
+  ): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  K, adamwScalars, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropoutJs, layerNormGradJs,
-  layerNormJs, mlmLossGradJs, mlmLossJs, sumSquaresJs, type AdamWAttrs, type AttnSoftmaxAttrs, type DropoutAttrs, type LayerNormAttrs,
+  K, adamwScalars, adamwTensorJs, attnSoftmaxGradJs, attnSoftmaxJs, biasGeluGradJs, biasGeluJs, clipScaleOf, dropThreshold, dropoutJs,
+  layerNormGradJs, layerNormJs, mix32, mlmLossGradJs, mlmLossJs, sumSquaresJs,
+  type AdamWAttrs, type AttnSoftmaxAttrs, type DropoutAttrs, type LayerNormAttrs,
 } from './spec.ts';
 import { simdKernelsOf, type SimdKernels, type WasmModuleLike } from './simd/simd.ts';
 
@@ -52,6 +53,10 @@ const at = (a: Arr) => a.byteOffset;
 
 const f32 = (a: Arr) => a as Float32Array;
 
+/** A SIMD dropout site's threshold, mixed seed and keep scale: per call on the host, not per element. */
+const dropArgs = ({ rate, seed }: DropoutAttrs): [number, number, number] =>
+  [dropThreshold(rate), mix32(seed >>> 0), Math.fround(1 / (1 - rate))];
+
 const BODIES: Record<string, Body> = {
   [K.layerNorm]: ({ x, gamma, beta }, attrs, be) => {
     const { eps } = attrs as LayerNormAttrs;
@@ -77,13 +82,19 @@ const BODIES: Record<string, Body> = {
         : biasGeluGradJs(f32(d), f32(xv), f32(b), dx, db)),
   [K.attnSoftmax]: ({ scores, bias }, attrs, be) => {
     const [batch, heads, q, k] = scores.shape;
-    return be([scores, bias], [scores.shape], ([s, b], [y]) =>
-      attnSoftmaxJs(f32(s), f32(b), { batch, heads, q, k }, attrs as AttnSoftmaxAttrs, y))[0];
+    const a = attrs as AttnSoftmaxAttrs;
+    return be([scores, bias], [scores.shape], ([s, b], [y], simd) =>
+      simd && k % 4 === 0
+        ? simd.attnSoftmax(at(s), at(b), at(y), batch, heads * q, k, a.scale, ...dropArgs(a))
+        : attnSoftmaxJs(f32(s), f32(b), { batch, heads, q, k }, a, y))[0];
   },
   [K.attnSoftmaxGrad]: ({ dy, scores, bias }, attrs, be) => {
     const [batch, heads, q, k] = scores.shape;
-    return be([dy, scores, bias], [scores.shape], ([d, s, b], [ds]) =>
-      attnSoftmaxGradJs(f32(d), f32(s), f32(b), { batch, heads, q, k }, attrs as AttnSoftmaxAttrs, ds))[0];
+    const a = attrs as AttnSoftmaxAttrs;
+    return be([dy, scores, bias], [scores.shape], ([d, s, b], [ds], simd) =>
+      simd && k % 4 === 0
+        ? simd.attnSoftmaxGrad(at(d), at(s), at(b), at(ds), batch, heads * q, k, a.scale, ...dropArgs(a))
+        : attnSoftmaxGradJs(f32(d), f32(s), f32(b), { batch, heads, q, k }, a, ds))[0];
   },
   [K.dropout]: ({ x }, attrs, be) => {
     const { rate, seed } = attrs as DropoutAttrs;

@@ -17,6 +17,14 @@ export interface SimdKernels {
   ): void;
   layerNorm(x: number, gamma: number, beta: number, y: number, rows: number, d: number, eps: number): void;
   layerNormGrad(dy: number, x: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number, eps: number): void;
+  attnSoftmax(
+    scores: number, bias: number, out: number, batch: number, rowsPerBatch: number, k: number,
+    scale: number, threshold: number, seedMix: number, keepScale: number,
+  ): void;
+  attnSoftmaxGrad(
+    dy: number, scores: number, bias: number, ds: number, batch: number, rowsPerBatch: number, k: number,
+    scale: number, threshold: number, seedMix: number, keepScale: number,
+  ): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

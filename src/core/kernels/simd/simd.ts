@@ -10,6 +10,13 @@ import { SIMD_PLAIN, SIMD_SHARED } from './simd-binary.ts';
 export interface SimdKernels {
   biasGelu(x: number, bias: number, y: number, rows: number, n: number): void;
   biasGeluGrad(dy: number, x: number, bias: number, dx: number, dbias: number, rows: number, n: number): void;
+  /** Returns the weighted mean loss (labels int32; V a multiple of 4). */
+  mlmLoss(logits: number, labels: number, weights: number, rows: number, V: number): number;
+  /** `dy` is the upstream gradient's value, not an offset. */
+  mlmLossGrad(dy: number, logits: number, labels: number, weights: number, dlogits: number, rows: number, V: number): void;
+  /** `threshold` is spec.ts dropThreshold(rate), `seedMix` mix32(seed >>> 0), `scale` fround(1/(1 − rate)). */
+  dropout(x: number, out: number, n: number, threshold: number, seedMix: number, scale: number): void;
+  dropoutAdd(x: number, add: number, out: number, n: number, threshold: number, seedMix: number, scale: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

@@ -98,18 +98,32 @@ const BODIES: Record<string, Body> = {
   },
   [K.dropout]: ({ x }, attrs, be) => {
     const { rate, seed } = attrs as DropoutAttrs;
-    return be([x], [x.shape], ([xv], [y]) => dropoutJs(f32(xv), rate, seed, y))[0];
+    return be([x], [x.shape], ([xv], [y], simd) =>
+      simd && xv.length % 4 === 0
+        ? simd.dropout(at(xv), at(y), xv.length, ...dropArgs(attrs as DropoutAttrs))
+        : dropoutJs(f32(xv), rate, seed, y))[0];
   },
+  // Dropout applies to h; x is the residual it is added to.
   [K.dropoutAdd]: ({ x, h }, attrs, be) => {
     const { rate, seed } = attrs as DropoutAttrs;
-    return be([x, h], [x.shape], ([xv, hv], [y]) => dropoutJs(f32(hv), rate, seed, y, f32(xv)))[0];
+    return be([x, h], [x.shape], ([xv, hv], [y], simd) =>
+      simd && hv.length % 4 === 0
+        ? simd.dropoutAdd(at(hv), at(xv), at(y), hv.length, ...dropArgs(attrs as DropoutAttrs))
+        : dropoutJs(f32(hv), rate, seed, y, f32(xv)))[0];
   },
   [K.mlmLoss]: ({ logits, labels, weights }, _a, be) =>
-    be([logits, labels, weights], [[]], ([l, lab, w], [loss]) => {
-      loss[0] = mlmLossJs(f32(l), lab as Int32Array, f32(w));
+    be([logits, labels, weights], [[]], ([l, lab, w], [loss], simd) => {
+      const V = l.length / lab.length;
+      loss[0] = simd && V % 4 === 0 && lab instanceof Int32Array
+        ? simd.mlmLoss(at(l), at(lab), at(w), lab.length, V)
+        : mlmLossJs(f32(l), lab as Int32Array, f32(w));
     })[0],
   [K.mlmLossGrad]: ({ dy, logits, labels, weights }, _a, be) =>
-    be([dy, logits, labels, weights], [logits.shape], ([d, l, lab, w], [dl]) => mlmLossGradJs(d[0], f32(l), lab as Int32Array, f32(w), dl))[0],
+    be([dy, logits, labels, weights], [logits.shape], ([d, l, lab, w], [dl], simd) => {
+      const V = l.length / lab.length;
+      if (simd && V % 4 === 0 && lab instanceof Int32Array) simd.mlmLossGrad(d[0], at(l), at(lab), at(w), at(dl), lab.length, V);
+      else mlmLossGradJs(d[0], f32(l), lab as Int32Array, f32(w), dl);
+    })[0],
   [K.adamw]: (inputs, attrs, be) => {
     const a = attrs as AdamWAttrs;
     const n = a.decay.length;

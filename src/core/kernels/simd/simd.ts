@@ -25,6 +25,13 @@ export interface SimdKernels {
     dy: number, scores: number, bias: number, ds: number, batch: number, rowsPerBatch: number, k: number,
     scale: number, threshold: number, seedMix: number, keepScale: number,
   ): void;
+  /** Returns the weighted mean loss (labels int32; V a multiple of 4). */
+  mlmLoss(logits: number, labels: number, weights: number, rows: number, V: number): number;
+  /** `dy` is the upstream gradient's value, not an offset. */
+  mlmLossGrad(dy: number, logits: number, labels: number, weights: number, dlogits: number, rows: number, V: number): void;
+  /** `threshold` is spec.ts dropThreshold(rate), `seedMix` mix32(seed >>> 0), `scale` fround(1/(1 − rate)). */
+  dropout(x: number, out: number, n: number, threshold: number, seedMix: number, scale: number): void;
+  dropoutAdd(x: number, add: number, out: number, n: number, threshold: number, seedMix: number, scale: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

@@ -3,11 +3,6 @@
 ;; x0 (Sterbenz), so x − mean = (x − x0) − m, m = mean(x − x0), keeps the digits that a float32
 ;; mean of a row with a large common offset (x ≈ 100, σ ≈ 0.01) would round away.
 
-(func $lnHsum (param $v v128) (result f32)
-  (f32.add
-    (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-    (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
 ;; m = mean(x − x0) over [x, end), in every lane.
 (func $lnMean (param $x i32) (param $end i32) (param $x0 v128) (param $d f32) (result v128)
   (local $s v128)
@@ -16,11 +11,11 @@
     (local.set $s (f32x4.add (local.get $s) (f32x4.sub (v128.load (local.get $x)) (local.get $x0))))
     (local.set $x (i32.add (local.get $x) (i32.const 16)))
     (br $col)))
-  (f32x4.splat (f32.div (call $lnHsum (local.get $s)) (local.get $d))))
+  (f32x4.splat (f32.div (call $hsum (local.get $s)) (local.get $d))))
 
 ;; 1/√(Σ(x − mean)²/d + eps), given the lanes of Σ(x − mean)².
 (func $lnRstd (param $sq v128) (param $d f32) (param $eps f32) (result f32)
-  (f32.div (f32.const 1) (f32.sqrt (f32.add (f32.div (call $lnHsum (local.get $sq)) (local.get $d)) (local.get $eps)))))
+  (f32.div (f32.const 1) (f32.sqrt (f32.add (f32.div (call $hsum (local.get $sq)) (local.get $d)) (local.get $eps)))))
 
 ;; y = (x − mean)·rstd·γ + β; x, y [rows, d], γ, β [d].
 (func (export "layerNorm") (param $x i32) (param $gamma i32) (param $beta i32) (param $y i32) (param $rows i32) (param $d i32) (param $eps f32)
@@ -95,8 +90,8 @@
       (br $sums)))
     (local.set $r (call $lnRstd (local.get $sq) (local.get $df) (local.get $eps)))
     (local.set $rstd (f32x4.splat (local.get $r)))
-    (local.set $gMean (f32x4.splat (f32.div (call $lnHsum (local.get $gs)) (local.get $df))))
-    (local.set $gxMean (f32x4.splat (f32.mul (f32.div (call $lnHsum (local.get $gxs)) (local.get $df)) (local.get $r))))
+    (local.set $gMean (f32x4.splat (f32.div (call $hsum (local.get $gs)) (local.get $df))))
+    (local.set $gxMean (f32x4.splat (f32.mul (f32.div (call $hsum (local.get $gxs)) (local.get $df)) (local.get $r))))
     (local.set $j (local.get $gamma))
     (local.set $dg (local.get $dgamma))
     (local.set $db (local.get $dbeta))

@@ -23,6 +23,11 @@
   (f32x4.mul (local.get $p)
     (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
 
+;; The sum of a vector's four lanes.
+(func $hsum (param $v v128) (result f32)
+  (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+    (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
 ;; spec.ts mix32 on four lanes: i32 multiplication wraps as Math.imul does.
 (func $mix32 (param $x v128) (result v128)
   (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))

@@ -7,10 +7,6 @@
   (f32.max (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
     (f32.max (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-(func $hsum (param $v v128) (result f32)
-  (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-    (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
 ;; row ← exp(z − max z), z = scale·scores + bias; returns 1/Σ. The output row holds z and then
 ;; the exponentials: it is the only scratch, and it is in cache for the pass that finishes it.
 (func $expRow (param $s i32) (param $bias i32) (param $row i32) (param $kb i32) (param $scale v128) (result f32)

@@ -9,5 +9,5 @@ import { fileURLToPath } from 'node:url';
 import { compileSimd } from '../src/core/kernels/simd/compile.ts';
 
 const out = fileURLToPath(new URL('../src/core/kernels/simd/simd-binary.ts', import.meta.url));
-writeFileSync(out, await compileSimd());
+writeFileSync(out, compileSimd());
 console.log(`wrote ${out}`);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { axisSwapOf, columnSumsJs, swapAxesJs } from './kernels/layout-js.ts';
+import { axisSwapOf, columnSumsJs, swapAxesJs, type AxisSwap } from './kernels/layout-js.ts';
+import { simdKernelsOf, type WasmModuleLike } from './kernels/simd/simd.ts';
 
 type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
 type Info = tf.TensorInfo;
@@ -10,7 +11,7 @@ interface WasmBackend extends tf.KernelBackend {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[] } };
   makeOutput(shape: number[], dtype: 'float32'): Info;
   typedArrayFromHeap(t: Info): Float32Array;
-  wasm: {
+  wasm: WasmModuleLike & {
     cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
     tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
   };
@@ -81,7 +82,7 @@ function loopTranspose(): void {
     const swap = fourBytes(x) ? axisSwapOf(x.shape, perm) : null;
     if (!swap) return null;
     const out = backend.makeOutput(perm.map((p) => x.shape[p]), x.dtype as 'float32');
-    swapAxesJs(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), swap);
+    swapAxes(backend, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), swap);
     return out;
   });
 }
@@ -96,9 +97,21 @@ function loopLeadingSum(): void {
     if (x.dtype !== 'float32' || lead === 0 || lead >= rank || axes.some((a, i) => a !== i)) return null;
     const kept = x.shape.slice(lead);
     const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-    columnSumsJs(backend.typedArrayFromHeap(x), tf.util.sizeFromShape(x.shape.slice(0, lead)), backend.typedArrayFromHeap(out));
+    const [xv, ov] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, lead));
+    const simd = simdKernelsOf(backend.wasm);
+    if (simd && ov.length % 4 === 0) simd.columnSums(xv.byteOffset, rows, ov.length, ov.byteOffset);
+    else columnSumsJs(xv, rows, ov);
     return out;
   });
+}
+
+/** SIMD for runs of 4 floats and for 4×4 tiles; layout-js.ts loops for the other shapes. */
+function swapAxes(backend: WasmBackend, x: Float32Array, out: Float32Array, s: AxisSwap): void {
+  const simd = simdKernelsOf(backend.wasm);
+  if (simd && s.inner % 4 === 0) simd.swapRuns(x.byteOffset, out.byteOffset, s.outer, s.a, s.b, s.inner);
+  else if (simd && s.inner === 1 && s.a % 4 === 0 && s.b % 4 === 0) simd.transpose4(x.byteOffset, out.byteOffset, s.outer, s.a, s.b);
+  else swapAxesJs(x, out, s);
 }
 
 let sliceMatMul: ((...args: unknown[]) => void) | null = null;

@@ -38,6 +38,23 @@ describe('wasm layout kernels', () => {
     );
   });
 
+  // Shapes whose swapped groups are multiples of 4 take the SIMD programs (kernels/simd/layout.wat).
+  it.each([
+    [[8, 12], [1, 0]],
+    [[2, 8, 4], [0, 2, 1]],
+    [[3, 4, 2, 8], [0, 2, 1, 3]],
+    [[4, 4, 3], [1, 0, 2]],
+  ])('Transpose of %j by %j agrees with cpu', async (shape, perm) => {
+    const make = () => tf.tidy(() => tf.transpose(tf.tensor(valuesOf(shape), shape), perm));
+    expect(await on('wasm', make)).toEqual(await on('cpu', make));
+  });
+
+  it('Sum over the rows of a [37, 12] tensor agrees with cpu (the SIMD column sums)', async () => {
+    const make = () => tf.tidy(() => tf.sum(tf.tensor(valuesOf([37, 12]), [37, 12]), 0));
+    const [w, c] = [await on('wasm', make), await on('cpu', make)];
+    w.values.forEach((v, i) => expect(Math.abs(v - c.values[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(c.values[i]))));
+  });
+
   it('Sum agrees with cpu over any axes, kept or not', async () => {
     const shapeAndAxes = fc
       .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })

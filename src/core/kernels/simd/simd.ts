@@ -8,6 +8,9 @@ import { SIMD_PLAIN, SIMD_SHARED } from './simd-binary.ts';
  */
 
 export interface SimdKernels {
+  swapRuns(x: number, out: number, outer: number, a: number, b: number, inner: number): void;
+  transpose4(x: number, out: number, outer: number, a: number, b: number): void;
+  columnSums(x: number, rows: number, cols: number, out: number): void;
   biasGelu(x: number, bias: number, y: number, rows: number, n: number): void;
   biasGeluGrad(dy: number, x: number, bias: number, dx: number, dbias: number, rows: number, n: number): void;
   sumSquares(g: number, n: number): number;

@@ -11,8 +11,10 @@ import { type BackendChoice, type BackendName } from '../core/backend-names.ts';
 import { registerFusedKernels } from '../core/kernels/register.ts';
 import { registerSoftwareWebGpuKernels } from '../core/kernels/kernels-software.ts';
 import { patchWasmKernels } from '../core/wasm-kernels.ts';
+import { shareSavedTensors } from '../core/saved-tensors.ts';
 
 patchWasmKernels();
+shareSavedTensors();
 registerFusedKernels();
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

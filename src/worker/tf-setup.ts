@@ -23,8 +23,10 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { registerFusedKernels } from '../core/kernels/register.ts';
 import { registerSoftwareWebGpuKernels } from '../core/kernels/kernels-software.ts';
 import { patchWasmKernels } from '../core/wasm-kernels.ts';
+import { shareSavedTensors } from '../core/saved-tensors.ts';
 
 patchWasmKernels();
+shareSavedTensors();
 registerFusedKernels();
 // After the backend imports above: it wraps tfjs-webgpu's own kernels (software adapters only).
 registerSoftwareWebGpuKernels();

@@ -32,11 +32,10 @@ let patched = false;
  * XNNPACK product per slice: each slice is registered with the wasm module as a tensor that
  * aliases the batch's memory (no copy).
  *
- * Identity: the wasm kernel copies its input, and the engine runs it for every tensor a gradient
- * saves (engine.saveTensorsForBackwardMode clones them): about 40% of a fused training step's
- * kernels (111 of 263 at `small`). No wasm or GrowLab kernel writes into its inputs, so sharing the
- * input's memory with a reference count, as the cpu and webgpu backends' Identity and wasm's own
- * Reshape already do, is safe.
+ * Identity: the wasm kernel copies its input (tf.clone, and the engine's clones of saved tensors
+ * where saved-tensors.ts is not installed). No wasm or GrowLab kernel writes into its inputs, so
+ * sharing the input's memory with a reference count, as the cpu and webgpu backends' Identity and
+ * wasm's own Reshape already do, is safe.
  *
  * Transpose, and Sum over leading axes: loops over the heap (kernels/layout-js.ts), 5-9x faster
  * than the wasm kernels' generic index arithmetic at a training step's shapes.

@@ -28,9 +28,12 @@ let patched = false;
  *   an explicit transpose first), and every matmul gradient asks for one;
  * - a batch of more than one product (attention's [B·H] per-head products): a plain loop at about
  *   1 GFLOP/s, against 10-20 for its XNNPACK path, which it takes only for a single product.
- * BatchMatMul and _FusedMatMul are re-registered to transpose explicitly, and to run a batch as one
- * XNNPACK product per slice: each slice is registered with the wasm module as a tensor that
- * aliases the batch's memory (no copy).
+ * BatchMatMul and _FusedMatMul are re-registered to run in the SIMD module's matMul
+ * (simd/matmul.wat), which reads a transposed a in place, for batches and for products up to
+ * SIMD_PRODUCT_LIMIT: at attention's shapes it is 10-17x faster than one XNNPACK product per slice,
+ * whose set-up dominates such small products, and 1.5x faster at lab's. The products left to
+ * XNNPACK (and all of them without SIMD) are transposed explicitly first, and a batch goes one
+ * slice at a time, each registered as a tensor that aliases the batch's memory (no copy).
  *
  * Identity: the wasm kernel copies its input (tf.clone, and the engine's clones of saved tensors
  * where saved-tensors.ts is not installed). No wasm or GrowLab kernel writes into its inputs, so
@@ -45,7 +48,7 @@ export function patchWasmKernels(): void {
   patched = true;
   loopTranspose();
   loopLeadingSum();
-  for (const name of ['BatchMatMul', '_FusedMatMul']) explicitTranspose(name);
+  for (const name of ['BatchMatMul', '_FusedMatMul']) fastMatMul(name);
   zeroCopyIdentity();
 }
 
@@ -148,7 +151,45 @@ function rankOneBias(backend: WasmBackend, bias: Info | undefined, temps: Info[]
   return copy;
 }
 
-function explicitTranspose(kernelName: string): void {
+/**
+ * Multiply-adds (m·k·p) up to which a single product runs in the SIMD loops rather than XNNPACK.
+ * In a training step every product has new weights, so XNNPACK creates an operator and packs the
+ * weights each time, and a transposed operand costs it an explicit transpose. Measured in Node on
+ * 2 cores, one process, the settings alternating step by step:
+ * - tiny: 6.0 ms a step with its products in the loops, 8.1 with none;
+ * - small (products up to 2^27): 229 ms with every product in the loops, 251 with those above 2^22
+ *   left to XNNPACK;
+ * - lab: 6.6 s either way with the limit at 2^22 or 2^28. Its FFN products (2^30) ran 2x faster in
+ *   XNNPACK, whose packed weights stay in cache where the loops stride through a 1 MB operand.
+ * A batch of products always takes the loops.
+ */
+const SIMD_PRODUCT_LIMIT = 1 << 28;
+
+interface ProductAttrs { transposeA: boolean; transposeB: boolean; activation?: string }
+
+/** The product in the SIMD loops (matmul.wat), or null for the cases left to XNNPACK. */
+function simdProduct(
+  kernelName: string, backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: ProductAttrs, swapped: (x: Info) => Info,
+): Info | null {
+  const simd = simdKernelsOf(backend.wasm);
+  const { a, b, bias } = inputs as Record<string, Info | undefined>;
+  if (!simd || !a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  if (kernelName === '_FusedMatMul' && ((attrs.activation ?? 'linear') !== 'linear' || inputs.preluActivationWeights)) return null;
+  const batch = a.shape.slice(0, -2);
+  if (!tf.util.arraysEqual(batch, b.shape.slice(0, -2))) return null;
+  const n = tf.util.sizeFromShape(batch);
+  const [r, c] = a.shape.slice(-2);
+  const [m, k] = attrs.transposeA ? [c, r] : [r, c];
+  const p = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  if ((bias && tf.util.sizeFromShape(bias.shape) !== p) || (n === 1 && m * k * p > SIMD_PRODUCT_LIMIT)) return null;
+  const bRows = attrs.transposeB ? swapped(b) : b;
+  const out = backend.makeOutput([...batch, m, p], 'float32');
+  const at = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  simd.matMul(at(a), at(bRows), bias ? at(bias) : 0, at(out), n, m, k, p, attrs.transposeA ? 1 : 0);
+  return out;
+}
+
+function fastMatMul(kernelName: string): void {
   const original = tf.getKernel(kernelName, 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!original || !transpose) return;
@@ -169,11 +210,13 @@ function explicitTranspose(kernelName: string): void {
         temps.push(t);
         return t;
       };
-      const a = transposeA ? swapped(inputs.a as Info) : (inputs.a as Info);
-      const b = transposeB ? swapped(inputs.b as Info) : (inputs.b as Info);
-      const bias = rankOneBias(backend as WasmBackend, inputs.bias as Info | undefined, temps);
-      if (bias) args = { ...args, inputs: { ...inputs, bias } };
       try {
+        const fast = simdProduct(kernelName, backend as WasmBackend, inputs, attrs as unknown as ProductAttrs, swapped);
+        if (fast) return fast;
+        const a = transposeA ? swapped(inputs.a as Info) : (inputs.a as Info);
+        const b = transposeB ? swapped(inputs.b as Info) : (inputs.b as Info);
+        const bias = rankOneBias(backend as WasmBackend, inputs.bias as Info | undefined, temps);
+        if (bias) args = { ...args, inputs: { ...inputs, bias } };
         const batch = a.shape.slice(0, -2);
         const batched = kernelName === 'BatchMatMul' && tf.util.sizeFromShape(batch) > 1 && tf.util.arraysEqual(batch, b.shape.slice(0, -2));
         if (batched) {

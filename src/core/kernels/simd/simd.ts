@@ -11,6 +11,11 @@ export interface SimdKernels {
   swapRuns(x: number, out: number, outer: number, a: number, b: number, inner: number): void;
   transpose4(x: number, out: number, outer: number, a: number, b: number): void;
   columnSums(x: number, rows: number, cols: number, out: number): void;
+  /**
+   * out [n, m, p] ← a · b [n, k, p] (+ bias [p]) slice by slice: a is [n, m, k], or [n, k, m] read
+   * transposed when transA is 1. bias is 0 for none.
+   */
+  matMul(a: number, b: number, bias: number, out: number, n: number, m: number, k: number, p: number, transA: number): void;
   biasGelu(x: number, bias: number, y: number, rows: number, n: number): void;
   biasGeluGrad(dy: number, x: number, bias: number, dx: number, dbias: number, rows: number, n: number): void;
   sumSquares(g: number, n: number): number;

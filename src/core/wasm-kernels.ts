@@ -116,6 +116,11 @@ function swapAxes(backend: WasmBackend, x: Float32Array, out: Float32Array, s: A
   else swapAxesJs(x, out, s);
 }
 
+/** Byte offset of a tensor's buffer in the wasm heap. */
+function heapOffset(backend: WasmBackend, t: Info): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
+
 let sliceMatMul: ((...args: unknown[]) => void) | null = null;
 
 /** out[i] = a[i]·b[i] for rank-3 a [n, m, k], b [n, k, p] (no broadcasting), one XNNPACK call per slice. */
@@ -124,7 +129,7 @@ function batchedBySlice(backend: WasmBackend, a: Info, b: Info): Info {
   const p = b.shape[2];
   sliceMatMul ??= backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
   const out = (backend as unknown as { makeOutput(s: number[], d: string): Info }).makeOutput([n, m, p], 'float32');
-  const base = [a, b, out].map((t) => backend.dataIdMap.get(t.dataId).memoryOffset);
+  const base = [a, b, out].map((t) => heapOffset(backend, t));
   const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
   const bShape = new Uint8Array(new Int32Array([1, k, p]).buffer);
   const sizes = [m * k, k * p, m * p];
@@ -184,7 +189,7 @@ function simdProduct(
   if ((bias && tf.util.sizeFromShape(bias.shape) !== p) || (n === 1 && m * k * p > SIMD_PRODUCT_LIMIT)) return null;
   const bRows = attrs.transposeB ? swapped(b) : b;
   const out = backend.makeOutput([...batch, m, p], 'float32');
-  const at = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const at = (t: Info) => heapOffset(backend, t);
   simd.matMul(at(a), at(bRows), bias ? at(bias) : 0, at(out), n, m, k, p, attrs.transposeA ? 1 : 0);
   return out;
 }

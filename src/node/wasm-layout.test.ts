@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resultOn as on } from './backend-result.test-helper.ts';
 import { useNodeBackend } from './backends.ts';
 
 /*
@@ -8,14 +9,6 @@ import { useNodeBackend } from './backends.ts';
  * wasm-kernels.ts); permutations and axes those loops do not take fall through to tfjs-wasm's own.
  * Either way wasm must agree with cpu.
  */
-
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<{ shape: number[]; values: number[] }> {
-  await useNodeBackend(backend);
-  const t = f();
-  const out = { shape: t.shape, values: Array.from(await t.data()) };
-  t.dispose();
-  return out;
-}
 
 const shapeAndPerm = fc
   .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 })

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resultOn as on } from './backend-result.test-helper.ts';
 import { useNodeBackend } from './backends.ts';
 
 /*
@@ -9,14 +10,6 @@ import { useNodeBackend } from './backends.ts';
  * activations, larger products) to tfjs-wasm. Whichever path a product takes, wasm must agree with
  * cpu.
  */
-
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<{ shape: number[]; values: Float32Array }> {
-  await useNodeBackend(backend);
-  const t = f();
-  const out = { shape: t.shape, values: (await t.data()) as Float32Array };
-  t.dispose();
-  return out;
-}
 
 const valuesOf = (shape: number[], seed: number) =>
   Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(seed * 1000 + i * 0.37) * 2);

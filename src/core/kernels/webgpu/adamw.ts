@@ -113,7 +113,12 @@ struct U {
 // Per segment: group-relative start, lr and decay (f32 bits), unused.
 @group(0) @binding(2) var<storage, read> segs : array<vec4<u32>>;
 @group(0) @binding(3) var<uniform> u : U;
-${software ? '' : reduceWgsl(WG, 'u32')}
+${software
+    ? `// Where segment lo ends: the next one's start, or past every element for the group's last.
+fn segEnd(lo : u32) -> u32 {
+  return select(0xffffffffu, segs[min(lo + 1u, u.segHi - 1u)].x, lo + 1u < u.segHi);
+}`
+    : reduceWgsl(WG, 'u32')}
 @compute @workgroup_size(${wg})
 fn main(${RAW_MAIN_ARGS}) {
   var s = 0.0;
@@ -138,7 +143,7 @@ ${software ? `  // The segment of this invocation's first element, by binary sea
     if (segs[mid].x <= first) { lo = mid; } else { hi = mid - 1u; }
   }
   var e = segs[lo];
-  var next = select(0xffffffffu, segs[min(lo + 1u, u.segHi - 1u)].x, lo + 1u < u.segHi);` : ''}
+  var next = segEnd(lo);` : ''}
   for (var k = 0u; k < ${perThread}u; k++) {
     let i = w * ${wg * perThread}u + k * ${wg}u + lid.x;
     if (i < n) {
@@ -146,7 +151,7 @@ ${software ? `      loop {
         if (i < next) { break; }
         lo++;
         e = segs[lo];
-        next = select(0xffffffffu, segs[min(lo + 1u, u.segHi - 1u)].x, lo + 1u < u.segHi);
+        next = segEnd(lo);
       }` : `      var lo = u.segLo;
       var hi = u.segHi - 1u;
       loop {

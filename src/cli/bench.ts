@@ -5,14 +5,13 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../core/backend-names.ts';
-import { MatmulRate, measureSchedule, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
+import { MatmulRate, SCHEDULE_WARMUP_STEPS, measureSchedules, measureTraining, type StepMeasurement } from '../core/bench/measure.ts';
 import { setSoftwareKernels, softwareKernelsMode, type SoftwareKernelMode } from '../core/kernels/kernels-software.ts';
 import { fusedOn, setFused } from '../core/kernels/ops.ts';
 import { K } from '../core/kernels/spec.ts';
 import { simdStatus } from '../core/kernels/simd/simd.ts';
 import { SIZES, SIZE_NAMES, type SizeName } from '../core/model/config.ts';
 import { estimateTrainingBytes, memoryLimitBytes } from '../core/model/memory.ts';
-import type { PresetName } from '../core/schedule/spec.ts';
 import { loadCorpus } from '../node/corpus.ts';
 import { useNodeBackend } from '../node/backends.ts';
 import { UsageError, choice, parseFlags, positiveInt } from './args.ts';
@@ -131,17 +130,13 @@ export async function benchCommand(argv: string[]): Promise<void> {
 
   if (scheduleBackend !== 'none') {
     const choice = await useNodeBackend(scheduleBackend as BackendName);
-    const runs = [];
-    for (const preset of ['baseline', 'stack', 'compound'] as PresetName[]) {
-      const r = await measureSchedule('small', preset, scheduleSteps, corpus, choice.name);
-      runs.push(r);
-      console.error(`bench: schedule ${preset}: ${(r.wallMs / 1000).toFixed(1)} s, ${r.forwardFlops.toExponential(3)} forward FLOPs`);
-    }
+    const runs = await measureSchedules('small', ['baseline', 'stack', 'compound'], scheduleSteps, corpus, choice.name);
+    for (const r of runs) console.error(`bench: schedule ${r.preset}: ${(r.wallMs / 1000).toFixed(1)} s, ${r.forwardFlops.toExponential(3)} forward FLOPs`);
     const base = runs[0];
     result.schedules = {
       backend: choice.name,
       size: 'small',
-      note: 'wallSpeedup = baseline wall time / this run\'s (growth and evaluation included); wallOverFlops = wallSpeedup / flopsSpeedup (1 when small stages run as efficiently as the full model).',
+      note: `wallSpeedup = baseline wall time / this run's (growth included; evaluation is not training and is not timed); wallOverFlops = wallSpeedup / flopsSpeedup (1 when small stages run as efficiently as the full model). Each preset first made an untimed ${SCHEDULE_WARMUP_STEPS}-step run, so that programs compiled on first use are not charged to whichever preset ran first (warmupMs: its wall time, compiles included); the timed runs then took turns, one logging interval each, so that they shared the machine's load.`,
       runs: runs.map((r) => {
         const wallSpeedup = base.wallMs / r.wallMs;
         return { ...r, wallSpeedup, wallOverFlops: wallSpeedup / r.flopsSpeedup };

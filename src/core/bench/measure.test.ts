@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../node/backends.ts';
-import { MatmulRate, matmulGflops } from './measure.ts';
+import { loadCorpus } from '../../node/corpus.ts';
+import type { Corpus } from '../data/corpus.ts';
+import { Experiment } from '../run/experiment.ts';
+import { MatmulRate, benchConfig, matmulGflops, measureSchedules } from './measure.ts';
 
+let corpus: Corpus;
 beforeAll(async () => {
   await useNodeBackend('cpu');
+  corpus = await loadCorpus();
 });
 
 describe('matmulGflops', () => {
@@ -21,5 +26,26 @@ describe('matmulGflops', () => {
     await rate.sample();
     expect(rate.samples).toHaveLength(2);
     expect(rate.best).toBe(Math.max(...rate.samples));
+  });
+});
+
+describe('measureSchedules', () => {
+  it('takes turns without one run changing another: each ends where it ends alone, and nothing leaks', async () => {
+    const steps = 12;
+    const before = tf.memory().numTensors;
+    const runs = await measureSchedules('tiny', ['baseline', 'compound'], steps, corpus, 'cpu');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(runs.map((r) => r.preset)).toEqual(['baseline', 'compound']);
+    for (const r of runs) {
+      const alone = new Experiment(benchConfig('tiny', r.preset, steps), corpus, 'cpu');
+      while (!alone.done) await alone.step();
+      const record = alone.record;
+      alone.dispose();
+      expect(r.finalValLoss).toBe(record.summary.valLoss);
+      expect(record.steps.length).toBe(steps);
+      expect(r.wallMs).toBeGreaterThan(0);
+      expect(r.warmupMs).toBeGreaterThan(0);
+    }
+    expect(runs[1].flopsSpeedup).toBeGreaterThan(1);
   });
 });

@@ -168,23 +168,54 @@ export async function measureTraining(size: SizeName, corpus: Corpus, backend: s
   }
 }
 
-/** Runs a whole preset schedule and reports its wall time against its FLOPs. */
-export async function measureSchedule(size: SizeName, preset: PresetName, steps: number, corpus: Corpus, backend: string) {
-  const exp = new Experiment(benchConfig(size, preset, steps), corpus, backend);
+/** Steps of the untimed run each preset makes before the timed ones: at least one step in every stage. */
+export const SCHEDULE_WARMUP_STEPS = 10;
+
+/**
+ * Runs whole preset schedules and reports each one's wall time against its FLOPs. Two things would
+ * otherwise decide the comparison more than the schedules do:
+ * - a backend compiles each program on first use (a webgpu pipeline takes about 0.25 s on
+ *   SwiftShader), and presets share most programs, so whichever ran first would pay for the rest.
+ *   Each preset first makes a short untimed run (SCHEDULE_WARMUP_STEPS steps, every stage), whose
+ *   wall time, compiles included, is reported as warmupMs;
+ * - the machine's load drifts over minutes. The timed runs take turns, one logging interval
+ *   (train.logEvery steps, then a read-back that waits for the device) each, so every preset sees the
+ *   same stretches of load; the read-back also keeps one run's queued work out of another's time.
+ */
+export async function measureSchedules(size: SizeName, presets: readonly PresetName[], steps: number, corpus: Corpus, backend: string) {
+  const warmupMs = new Map<PresetName, number>();
+  for (const preset of presets) {
+    const t0 = performance.now();
+    const warm = new Experiment(benchConfig(size, preset, SCHEDULE_WARMUP_STEPS), corpus, backend);
+    try {
+      while (!warm.done) await warm.step();
+    } finally {
+      warm.dispose();
+    }
+    warmupMs.set(preset, performance.now() - t0);
+  }
+  const runs = presets.map((preset) => ({ preset, exp: new Experiment(benchConfig(size, preset, steps), corpus, backend) }));
   try {
-    while (!exp.done) await exp.step();
-    const record = exp.record;
-    const flops = exp.flops;
-    return {
-      preset,
-      steps,
-      wallMs: record.wallTimeMs,
-      trainingFlops: flops.flops,
-      forwardFlops: flops.forwardFlops,
-      flopsSpeedup: flops.flopsSpeedup,
-      finalValLoss: record.summary.valLoss,
-    };
+    while (runs.some((r) => !r.exp.done)) {
+      for (const { exp } of runs) {
+        for (let i = 0; i < exp.config.train.logEvery && !exp.done; i++) await exp.step();
+        await exp.flush();
+      }
+    }
+    return runs.map(({ preset, exp }) => {
+      const flops = exp.flops;
+      return {
+        preset,
+        steps,
+        wallMs: exp.record.wallTimeMs,
+        warmupMs: warmupMs.get(preset)!,
+        trainingFlops: flops.flops,
+        forwardFlops: flops.forwardFlops,
+        flopsSpeedup: flops.flopsSpeedup,
+        finalValLoss: exp.record.summary.valLoss,
+      };
+    });
   } finally {
-    exp.dispose();
+    for (const { exp } of runs) exp.dispose();
   }
 }

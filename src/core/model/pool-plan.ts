@@ -25,6 +25,14 @@ export interface PoolPlan {
   queryMask: Float32Array;
   /** [B·P] row of the pooled [B·queryLen, d] stream holding each prediction; padding predictions read [CLS]. */
   maskedPositions: Int32Array;
+  /**
+   * [B·n] the one pooled row each stream row feeds with a nonzero weight (padding tokens feed none:
+   * their weight is 0 and the index is their row's [CLS] slot), and [B·n] that weight. Every stream
+   * row sits in at most one slot, so the pooling's gradient is a gather of these rows, not a
+   * scatter-add.
+   */
+  rowSlot: Int32Array;
+  rowWeight: Float32Array;
 }
 
 /**
@@ -49,6 +57,8 @@ export function makePoolPlan(batch: MlmBatch, k: number, reduce: PoolReduce): Po
   const sourceWeights = new Float32Array(B * Q * k);
   const queryMask = new Float32Array(B * Q);
   const maskedPositions = new Int32Array(B * P);
+  const rowSlot = new Int32Array(B * n);
+  const rowWeight = new Float32Array(B * n);
 
   for (let b = 0; b < B; b++) {
     const slots: number[][] = [[0]];
@@ -78,17 +88,20 @@ export function makePoolPlan(batch: MlmBatch, k: number, reduce: PoolReduce): Po
     if (slots.length > Q) throw new Error(`makePoolPlan: row ${b} needs ${slots.length} slots, more than queryLen ${Q}`);
 
     sourceRows.fill(b * n, b * Q * k, (b + 1) * Q * k);
+    rowSlot.fill(b * Q, b * n, (b + 1) * n);
     slots.forEach((members, q) => {
       queryMask[b * Q + q] = 1;
       members.forEach((pos, j) => {
         const at = (b * Q + q) * k + j;
         sourceRows[at] = b * n + pos;
         sourceWeights[at] = reduce === 'mean' ? 1 / members.length : 1;
+        rowSlot[b * n + pos] = b * Q + q;
+        rowWeight[b * n + pos] = sourceWeights[at];
       });
     });
     for (let j = 0; j < P; j++) {
       maskedPositions[b * P + j] = b * Q + slotOfPos.get(batch.maskedPositions[b * P + j] - b * n)!;
     }
   }
-  return { k, reduce, batchSize: B, seqLen: n, queryLen: Q, sourceRows, sourceWeights, queryMask, maskedPositions };
+  return { k, reduce, batchSize: B, seqLen: n, queryLen: Q, sourceRows, sourceWeights, queryMask, maskedPositions, rowSlot, rowWeight };
 }

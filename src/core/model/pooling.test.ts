@@ -114,3 +114,41 @@ describe('poolRows', () => {
     x.dispose();
   });
 });
+
+describe('mean pooling gradient', () => {
+  it('equals the scatter-add over every member, on random batches', () => {
+    const rng = new Rng(17);
+    for (let trial = 0; trial < 25; trial++) {
+      const B = 1 + rng.int(3);
+      const n = 2 + rng.int(9);
+      const P = rng.int(4);
+      const k = 1 + rng.int(3);
+      const d = 1 + rng.int(4);
+      const attentionMask = new Float32Array(B * n);
+      const maskedPositions = new Int32Array(B * P);
+      for (let b = 0; b < B; b++) {
+        const real = 1 + rng.int(n);
+        attentionMask.fill(1, b * n, b * n + real);
+        for (let j = 0; j < P; j++) maskedPositions[b * P + j] = b * n + rng.int(real);
+      }
+      const batch: MlmBatch = {
+        batchSize: B, seqLen: n, predsPerSeq: P, inputIds: new Int32Array(B * n).fill(7), attentionMask, maskedPositions,
+        maskedLabels: new Int32Array(B * P), maskedWeights: new Float32Array(B * P).fill(1), realTokens: B * n,
+      };
+      const plan = makePoolPlan(batch, k, 'mean');
+      const rows = B * plan.queryLen;
+      const dy = Float32Array.from({ length: rows * d }, () => rng.normal());
+      // Independent: every member adds its weight times its slot's gradient to its stream row.
+      const want = new Float64Array(B * n * d);
+      for (let at = 0; at < rows * k; at++) {
+        const slot = Math.floor(at / k);
+        for (let c = 0; c < d; c++) want[plan.sourceRows[at] * d + c] += plan.sourceWeights[at] * dy[slot * d + c];
+      }
+      const x = tf.tensor2d(Float32Array.from({ length: B * n * d }, () => rng.normal()), [B * n, d]);
+      const got = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(poolRows(t as tf.Tensor2D, plan), tf.tensor2d(dy, [rows, d]))))(x);
+      const g = got.dataSync();
+      for (let i = 0; i < want.length; i++) expect(g[i], `trial ${trial} entry ${i}`).toBeCloseTo(want[i], 5);
+      tf.dispose([x, got]);
+    }
+  });
+});

@@ -113,6 +113,17 @@ struct U {
 // Per segment: group-relative start, lr and decay (f32 bits), unused.
 @group(0) @binding(2) var<storage, read> segs : array<vec4<u32>>;
 @group(0) @binding(3) var<uniform> u : U;
+// The segment holding element i, by binary search over the group's starts.
+fn segOf(i : u32) -> u32 {
+  var lo = u.segLo;
+  var hi = u.segHi - 1u;
+  loop {
+    if (lo >= hi) { break; }
+    let mid = (lo + hi + 1u) >> 1u;
+    if (segs[mid].x <= i) { lo = mid; } else { hi = mid - 1u; }
+  }
+  return lo;
+}
 ${software
     ? `// Where segment lo ends: the next one's start, or past every element for the group's last.
 fn segEnd(lo : u32) -> u32 {
@@ -134,14 +145,7 @@ ${software
   let n = u.n;
 ${software ? `  // The segment of this invocation's first element, by binary search; its later elements walk
   // forward from it (they increase), loading an entry only where a segment ends.
-  let first = w * ${wg * perThread}u + lid.x;
-  var lo = u.segLo;
-  var hi = u.segHi - 1u;
-  loop {
-    if (lo >= hi) { break; }
-    let mid = (lo + hi + 1u) >> 1u;
-    if (segs[mid].x <= first) { lo = mid; } else { hi = mid - 1u; }
-  }
+  var lo = segOf(w * ${wg * perThread}u + lid.x);
   var e = segs[lo];
   var next = segEnd(lo);` : ''}
   for (var k = 0u; k < ${perThread}u; k++) {
@@ -152,14 +156,7 @@ ${software ? `      loop {
         lo++;
         e = segs[lo];
         next = segEnd(lo);
-      }` : `      var lo = u.segLo;
-      var hi = u.segHi - 1u;
-      loop {
-        if (lo >= hi) { break; }
-        let mid = (lo + hi + 1u) >> 1u;
-        if (segs[mid].x <= i) { lo = mid; } else { hi = mid - 1u; }
-      }
-      let e = segs[lo];`}
+      }` : `      let e = segs[segOf(i)];`}
       let lr = bitcast<f32>(e.y);
       let wd = bitcast<f32>(e.z);
       let p = packed[i];
